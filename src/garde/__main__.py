@@ -1,0 +1,3 @@
+from garde.cli import main
+
+main()

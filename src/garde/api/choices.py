@@ -1,0 +1,9 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiScope(models.TextChoices):
+    """What an API key may do. Each route names the one scope it needs."""
+
+    AUDIT_READ = "audit:read", _("Lire le journal d'audit de l'organisation")
+    ACCOUNTS_READ = "accounts:read", _("Lire les utilisateurs de l'organisation")

@@ -1,0 +1,70 @@
+"""Core API routes: health, and the audit trail of the key's organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import connections
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from garde import __version__
+from garde.api.auth import api_key
+from garde.api.choices import ApiScope
+from garde.core.models import AuditEvent
+
+router = Router(tags=["core"])
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+    databases: dict[str, str]
+
+
+@router.get("/health", response=HealthOut, auth=None, summary="Liveness and database check")
+def get_health(request: HttpRequest) -> dict[str, Any]:
+    databases: dict[str, str] = {}
+    for alias in ("default", "connlogs"):
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+            databases[alias] = "ok"
+        except Exception:  # noqa: BLE001 - any failure is reported, not raised
+            databases[alias] = "unavailable"
+    status = "ok" if all(v == "ok" for v in databases.values()) else "degraded"
+    return {"status": status, "version": __version__, "databases": databases}
+
+
+class AuditEventOut(Schema):
+    id: int
+    occurred_at: datetime
+    action: str
+    actor_id: int | None
+    actor_roles: str
+    object_type: str
+    object_id: str
+    source_ip: str | None
+    details: dict[str, Any]
+
+
+class AuditFilter(Schema):
+    action: str = Field("", max_length=100, description="Action prefix, e.g. accounts.")
+    since: datetime | None = None
+    limit: int = Field(100, ge=1, le=1000)
+    before_id: int | None = Field(None, ge=1, description="Cursor: events older than this id")
+
+
+@router.get("/audit/events", response=list[AuditEventOut], auth=api_key(ApiScope.AUDIT_READ),
+            summary="Audit events of the key's organisation, newest first")
+def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> list[AuditEvent]:
+    key = request.api_key  # type: ignore[attr-defined]
+    events = AuditEvent.objects.filter(organisation=key.organisation)
+    if filters.action:
+        events = events.filter(action__startswith=filters.action)
+    if filters.since:
+        events = events.filter(occurred_at__gte=filters.since)
+    if filters.before_id:
+        events = events.filter(id__lt=filters.before_id)
+    return list(events.order_by("-id")[: filters.limit])

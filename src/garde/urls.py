@@ -1,0 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from garde.api.assembly import api
+from garde.core.permissions import public
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+]
+urlpatterns += i18n_patterns(
+    path("accounts/", include("garde.accounts.urls")),
+    path("", include("garde.api.urls")),
+    path("", include("garde.web.urls")),
+    prefix_default_language=False,
+)
