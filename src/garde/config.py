@@ -36,6 +36,7 @@ def data_dir() -> Path:
     path = Path(os.environ.get("GARDE_DATA_DIR") or "var").resolve()
     path.mkdir(parents=True, exist_ok=True)
     (path / "private").mkdir(exist_ok=True)
+    (path / "static").mkdir(exist_ok=True)
     return path
 
 
@@ -60,7 +61,9 @@ def secret_key(directory: Path) -> str:
 def database(url: str | None, *, default_file: Path) -> dict[str, Any]:
     """A Django DATABASES entry from a URL; SQLite files get WAL and immediate transactions."""
     if url:
-        config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_file)}
     if config["ENGINE"] == "django.db.backends.sqlite3":

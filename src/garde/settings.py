@@ -21,7 +21,9 @@ BASE_URL = os.environ.get("GARDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 _base = urlsplit(BASE_URL)
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("GARDE_ALLOWED_HOSTS", f"{_base.hostname},127.0.0.1,localhost").split(",")
+    for h in os.environ.get("GARDE_ALLOWED_HOSTS", f"{_base.hostname},127.0.0.1,localhost").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
@@ -108,7 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "garde.accounts.passwords.PersonalInformationValidator"},
     {
         "NAME": "garde.accounts.passwords.StrengthValidator",
-        "OPTIONS": {"min_score": config.env_int("GARDE_PASSWORD_MIN_SCORE", default=3)},
+        "OPTIONS": {"min_score": config.env_int("GARDE_PASSWORD_MIN_SCORE", default=4)},
     },
 ]
 LOGIN_URL = "accounts:login"
@@ -165,8 +167,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(PRIVATE_DIR)}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_DIR)},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -177,9 +181,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("GARDE_EMAIL_FROM", "Garde <no-reply@garde.l
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "GARDE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("GARDE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 

@@ -25,15 +25,23 @@ class WhoAmIOut(Schema):
     scopes: list[str]
 
 
-@router.get("/whoami", response=WhoAmIOut, auth=api_key(None),
-            summary="The organisation and scopes of the calling key")
+@router.get(
+    "/whoami",
+    response=WhoAmIOut,
+    auth=api_key(None),
+    summary="The organisation and scopes of the calling key",
+)
 def get_whoami(request: HttpRequest) -> dict[str, object]:
     key = request.api_key  # type: ignore[attr-defined]
     return {"organisation": key.organisation.name, "key_name": key.name, "scopes": key.scopes}
 
 
-@router.get("/organisation/members", response=list[MemberOut],
-            auth=api_key(ApiScope.ACCOUNTS_READ), summary="Users of the key's organisation")
+@router.get(
+    "/organisation/members",
+    response=list[MemberOut],
+    auth=api_key(ApiScope.ACCOUNTS_READ),
+    summary="Users of the key's organisation",
+)
 def list_organisation_members(request: HttpRequest) -> list[dict[str, object]]:
     key = request.api_key  # type: ignore[attr-defined]
     return organisation_member_list(organisation=key.organisation)

@@ -13,30 +13,42 @@ from garde.accounts.services import membership_add, organisation_create, user_cr
 from garde.core.crypto import decrypt_text, encrypt_text
 from garde.core.roles import Role
 
-DEMO_PASSWORD = "Lavande-Orbite-42-Quai!"
+DEMO_PASSWORD = "Lavande-Orbite-42-Quai!"  # noqa: S105 - printed demo log-in, by design
 DEMO_DOMAINS = ("inherent.example", "acme.example", "boreal.example")
 
-OPERATOR = ("inherent", "dpd@inherent.example", [
-    ("dpo@inherent.example", "Delphine Pasquier", Role.DPO),
-    ("support@inherent.example", "Samir Ouali", Role.SUPPORT),
-    ("sales@inherent.example", "Sophie Laurent", Role.SALES),
-    ("marketing@inherent.example", "Marc Petit", Role.MARKETING),
-    ("hr@inherent.example", "Hélène Roux", Role.HR),
-    ("sysadmin@inherent.example", "Yann Le Gall", Role.SYSADMIN),
-])
+OPERATOR = (
+    "inherent",
+    "dpd@inherent.example",
+    [
+        ("dpo@inherent.example", "Delphine Pasquier", Role.DPO),
+        ("support@inherent.example", "Samir Ouali", Role.SUPPORT),
+        ("sales@inherent.example", "Sophie Laurent", Role.SALES),
+        ("marketing@inherent.example", "Marc Petit", Role.MARKETING),
+        ("hr@inherent.example", "Hélène Roux", Role.HR),
+        ("sysadmin@inherent.example", "Yann Le Gall", Role.SYSADMIN),
+    ],
+)
 CLIENTS = [
-    ("Acme Industries", "privacy@acme.example", [
-        ("admin@acme.example", "Alain Martin", Role.ORG_ADMIN),
-        ("dpo@acme.example", "Diane Moreau", Role.ORG_DPO),
-        ("alice@acme.example", "Alice Bernard", Role.MEMBER),
-        ("bob@acme.example", "Bruno Garnier", Role.MEMBER),
-    ]),
-    ("Boréal Santé", "rgpd@boreal.example", [
-        ("admin@boreal.example", "Béatrice Fontaine", Role.ORG_ADMIN),
-        ("dpo@boreal.example", "Damien Chevalier", Role.ORG_DPO),
-        ("chloe@boreal.example", "Chloé Lemoine", Role.MEMBER),
-        ("david@boreal.example", "David Caron", Role.MEMBER),
-    ]),
+    (
+        "Acme Industries",
+        "privacy@acme.example",
+        [
+            ("admin@acme.example", "Alain Martin", Role.ORG_ADMIN),
+            ("dpo@acme.example", "Diane Moreau", Role.ORG_DPO),
+            ("alice@acme.example", "Alice Bernard", Role.MEMBER),
+            ("bob@acme.example", "Bruno Garnier", Role.MEMBER),
+        ],
+    ),
+    (
+        "Boréal Santé",
+        "rgpd@boreal.example",
+        [
+            ("admin@boreal.example", "Béatrice Fontaine", Role.ORG_ADMIN),
+            ("dpo@boreal.example", "Damien Chevalier", Role.ORG_DPO),
+            ("chloe@boreal.example", "Chloé Lemoine", Role.MEMBER),
+            ("david@boreal.example", "David Caron", Role.MEMBER),
+        ],
+    ),
 ]
 
 
@@ -48,8 +60,13 @@ def _organisation(name: str, kind: str, contact: str) -> Organisation:
 def _user(organisation: Organisation, email: str, name: str, role: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = user_create(email=email, full_name=name, organisation=organisation, roles=[role],
-                           password=DEMO_PASSWORD)
+        user = user_create(
+            email=email,
+            full_name=name,
+            organisation=organisation,
+            roles=[role],
+            password=DEMO_PASSWORD,
+        )
     elif not Membership.objects.filter(user=user, role=role).exists():
         membership_add(user=user, organisation=organisation, role=role)
     return user
@@ -61,7 +78,8 @@ def _staff_totp(user: User) -> str:
     device = TotpDevice.objects.filter(user=user).first()
     if device is None:
         device = TotpDevice.objects.create(
-            user=user, encrypted_secret=encrypt_text(pyotp.random_base32()),
+            user=user,
+            encrypted_secret=encrypt_text(pyotp.random_base32()),
             confirmed_at=timezone.now(),
         )
     return decrypt_text(device.encrypted_secret)
@@ -71,8 +89,11 @@ def _staff_totp(user: User) -> str:
 def load() -> list[str]:
     name, contact, staff = OPERATOR
     operator = _organisation(name, OrganisationKind.OPERATOR, contact)
-    lines = ["Demo log-ins (password for all: " + DEMO_PASSWORD + "):", "",
-             f"  Operator {operator.name} - DPO console at /console/ (TOTP required):"]
+    lines = [
+        "Demo log-ins (password for all: " + DEMO_PASSWORD + "):",
+        "",
+        f"  Operator {operator.name} - DPO console at /console/ (TOTP required):",
+    ]
     for email, full_name, role in staff:
         secret = _staff_totp(_user(operator, email, full_name, role))
         lines.append(f"    {role:<10} {email:<30} TOTP secret {secret}")

@@ -9,19 +9,26 @@ from garde.accounts.models import User
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse e-mail"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "username",
-                                                            "autofocus": True}))
-    password = forms.CharField(label=_("Mot de passe"), strip=False, max_length=4096,
-                               widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                 "current-password"}))
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class TotpForm(forms.Form):
     code = forms.CharField(
-        label=_("Code à 6 chiffres ou code de secours"), max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True}),
+        label=_("Code à 6 chiffres ou code de secours"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -37,9 +44,11 @@ class ProfileForm(forms.ModelForm[User]):
 
 
 class AccountDeleteForm(forms.Form):
-    password = forms.CharField(label=_("Confirmez avec votre mot de passe"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                 "current-password"}))
+    password = forms.CharField(
+        label=_("Confirmez avec votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -24,7 +24,7 @@ class MfaEnforcementMiddleware:
             user.is_authenticated
             and not request.session.get(SESSION_MFA_KEY)
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and user_is_staff(user)  # type: ignore[arg-type]
+            and user_is_staff(user)
         ):
             allowed = {reverse("accounts:mfa_setup"), reverse("accounts:logout")}
             if request.path not in allowed:

@@ -19,7 +19,8 @@ class Organisation(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=OrganisationKind.choices)
     privacy_contact_email = models.EmailField(
-        _("contact données personnelles"), blank=True,
+        _("contact données personnelles"),
+        blank=True,
         help_text=_("Adresse à laquelle l'opérateur transmet les demandes concernant vos données."),
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -71,12 +72,23 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
 
     PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = (
-        "email", "full_name", "phone", "job_title", "language",
-        "date_joined", "last_login", "password_changed_at",
+        "email",
+        "full_name",
+        "phone",
+        "job_title",
+        "language",
+        "date_joined",
+        "last_login",
+        "password_changed_at",
     )
     TECHNICAL_FIELDS: ClassVar[tuple[str, ...]] = (
-        "id", "password", "is_active", "is_service_account", "failed_login_count",
-        "locked_until", "deleted_at",
+        "id",
+        "password",
+        "is_active",
+        "is_service_account",
+        "failed_login_count",
+        "locked_until",
+        "deleted_at",
     )
 
     class Meta:

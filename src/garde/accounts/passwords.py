@@ -60,7 +60,8 @@ class CnilEntropyValidator:
                     "Ce mot de passe est trop court pour sa variété de caractères : %(bits)d bits "
                     "d'entropie, il en faut au moins %(min)d (recommandation CNIL). Allongez-le ou "
                     "mélangez minuscules, majuscules, chiffres et caractères spéciaux ; "
-                    "par exemple 12 caractères de ces quatre types, ou une phrase de plusieurs mots."
+                    "par exemple 12 caractères de ces quatre types, "
+                    "ou une phrase de plusieurs mots."
                 ),
                 code="password_entropy",
                 params={"bits": bits, "min": self.min_bits},
@@ -109,8 +110,9 @@ class PersonalInformationValidator:
             if word in folded:
                 raise ValidationError(
                     _(
-                        "Ce mot de passe contient « %(word)s », tiré de votre nom, de votre adresse "
-                        "e-mail ou de votre organisation : c'est le premier essai d'un attaquant."
+                        "Ce mot de passe contient « %(word)s », tiré de votre nom, "
+                        "de votre adresse e-mail ou de votre organisation : "
+                        "c'est le premier essai d'un attaquant."
                     ),
                     code="password_personal",
                     params={"word": word},
@@ -120,47 +122,88 @@ class PersonalInformationValidator:
         return _("Ni votre nom, ni votre adresse e-mail, ni le nom de votre organisation.")
 
 
+# zxcvbn's dictionaries are English; these are frequent in French password leaks and on AZERTY
+# keyboards, so they are added to every estimate.
+FRENCH_COMMON = [
+    "azerty",
+    "azertyuiop",
+    "qsdfghjklm",
+    "wxcvbn",
+    "motdepasse",
+    "soleil",
+    "bonjour",
+    "jetaime",
+    "marseille",
+    "doudou",
+    "chouchou",
+    "loulou",
+    "chocolat",
+    "coucou",
+    "france",
+    "nicolas",
+    "camille",
+    "julien",
+    "amour",
+    "bisous",
+    "princesse",
+    "olivier",
+    "dauphin",
+    "liberte",
+]
+
 _ZXCVBN_LOCK = threading.Lock()  # zxcvbn keeps the user inputs in a module-level dictionary
 
 _WARNINGS = {
     "Straight rows of keys are easy to guess.": gettext_lazy(
-        "Les suites de touches du clavier sont faciles à deviner."),
+        "Les suites de touches du clavier sont faciles à deviner."
+    ),
     "Short keyboard patterns are easy to guess.": gettext_lazy(
-        "Les motifs courts du clavier sont faciles à deviner."),
+        "Les motifs courts du clavier sont faciles à deviner."
+    ),
     'Repeats like "aaa" are easy to guess.': gettext_lazy(
-        "Les répétitions comme « aaa » sont faciles à deviner."),
+        "Les répétitions comme « aaa » sont faciles à deviner."
+    ),
     'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': gettext_lazy(
-        "Les répétitions comme « abcabcabc » sont à peine plus sûres que « abc »."),
+        "Les répétitions comme « abcabcabc » sont à peine plus sûres que « abc »."
+    ),
     'Sequences like "abc" or "6543" are easy to guess.': gettext_lazy(
-        "Les suites comme « abc » ou « 6543 » sont faciles à deviner."),
+        "Les suites comme « abc » ou « 6543 » sont faciles à deviner."
+    ),
     "Recent years are easy to guess.": gettext_lazy("Les années récentes sont faciles à deviner."),
     "Dates are often easy to guess.": gettext_lazy("Les dates sont souvent faciles à deviner."),
     "This is a top-10 common password.": gettext_lazy(
-        "C'est l'un des 10 mots de passe les plus courants."),
+        "C'est l'un des 10 mots de passe les plus courants."
+    ),
     "This is a top-100 common password.": gettext_lazy(
-        "C'est l'un des 100 mots de passe les plus courants."),
+        "C'est l'un des 100 mots de passe les plus courants."
+    ),
     "This is a very common password.": gettext_lazy("C'est un mot de passe très courant."),
     "This is similar to a commonly used password.": gettext_lazy(
-        "Il ressemble à un mot de passe très courant."),
+        "Il ressemble à un mot de passe très courant."
+    ),
     "A word by itself is easy to guess.": gettext_lazy("Un mot seul est facile à deviner."),
     "Names and surnames by themselves are easy to guess.": gettext_lazy(
-        "Un nom ou un prénom seul est facile à deviner."),
+        "Un nom ou un prénom seul est facile à deviner."
+    ),
     "Common names and surnames are easy to guess.": gettext_lazy(
-        "Les noms et prénoms courants sont faciles à deviner."),
+        "Les noms et prénoms courants sont faciles à deviner."
+    ),
 }
 
 
 def strength(password: str, user_inputs: list[str]) -> dict[str, Any]:
     with _ZXCVBN_LOCK:
-        result: dict[str, Any] = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=user_inputs)
+        result: dict[str, Any] = zxcvbn(
+            password[:ZXCVBN_MAX_LENGTH], user_inputs=[*user_inputs, *FRENCH_COMMON]
+        )
     return result
 
 
 class StrengthValidator:
-    """A zxcvbn score of at least ``min_score`` (0-4): refuses common passwords, dictionary words,
-    keyboard walks, dates and the like, even when they are long."""
+    """A zxcvbn score of at least ``min_score`` (0-4; 4 means over 10^10 guesses): refuses common
+    passwords, dictionary words, keyboard walks, dates and the like, even when they are long."""
 
-    def __init__(self, min_score: int = 3) -> None:
+    def __init__(self, min_score: int = 4) -> None:
         self.min_score = min_score
 
     def validate(self, password: str, user: User | None = None) -> None:
@@ -170,8 +213,10 @@ class StrengthValidator:
         warning = result["feedback"]["warning"]
         reason = str(_WARNINGS.get(warning, warning)) if warning else ""
         raise ValidationError(
-            _("Ce mot de passe est trop facile à deviner. %(reason)s Ajoutez des mots ou des "
-              "caractères inattendus.").replace("  ", " "),
+            _(
+                "Ce mot de passe est trop facile à deviner. %(reason)s Ajoutez des mots ou des "
+                "caractères inattendus."
+            ).replace("  ", " "),
             code="password_guessable",
             params={"reason": reason},
         )

@@ -42,14 +42,19 @@ def operator_get() -> Organisation:
 def organisation_member_list(*, organisation: Organisation) -> list[dict[str, Any]]:
     """Active, non-service users of an organisation with their roles (two queries)."""
     users = (
-        User.objects.filter(memberships__organisation=organisation, is_active=True,
-                            is_service_account=False)
+        User.objects.filter(
+            memberships__organisation=organisation, is_active=True, is_service_account=False
+        )
         .distinct()
         .prefetch_related("memberships")
     )
     return [
-        {"id": u.pk, "email": u.email, "full_name": u.full_name,
-         "roles": sorted(m.role for m in u.memberships.all())}
+        {
+            "id": u.pk,
+            "email": u.email,
+            "full_name": u.full_name,
+            "roles": sorted(m.role for m in u.memberships.all()),
+        }
         for u in users
     ]
 
@@ -62,8 +67,7 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
         value = getattr(user, name)
         data[name] = value.isoformat() if hasattr(value, "isoformat") else value
     data["memberships"] = [
-        {"organisation": m.organisation.name, "role": m.role,
-         "since": m.created_at.isoformat()}
+        {"organisation": m.organisation.name, "role": m.role, "since": m.created_at.isoformat()}
         for m in _memberships(user)
     ]
     device = TotpDevice.objects.filter(user=user).first()

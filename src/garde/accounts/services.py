@@ -49,8 +49,13 @@ def organisation_create(
     organisation = Organisation.objects.create(
         name=name, kind=kind, privacy_contact_email=privacy_contact_email
     )
-    audit_record(action="accounts.organisation_created", actor=actor, obj=organisation,
-                 organisation=organisation, details={"kind": kind})
+    audit_record(
+        action="accounts.organisation_created",
+        actor=actor,
+        obj=organisation,
+        organisation=organisation,
+        details={"kind": kind},
+    )
     return organisation
 
 
@@ -61,20 +66,28 @@ def membership_add(
     """Give ``user`` a role. Staff roles belong to the operator, client roles to clients, and a
     user belongs to one organisation only."""
     if role in STAFF_ROLES and organisation.kind != OrganisationKind.OPERATOR:
-        raise InvalidMembershipError(_("Un rôle du personnel n'existe que chez l'opérateur."),
-                                     field="role")
+        raise InvalidMembershipError(
+            _("Un rôle du personnel n'existe que chez l'opérateur."), field="role"
+        )
     if role in CLIENT_ROLES and organisation.kind != OrganisationKind.CLIENT:
-        raise InvalidMembershipError(_("Un rôle client n'existe que dans une organisation cliente."),
-                                     field="role")
+        raise InvalidMembershipError(
+            _("Un rôle client n'existe que dans une organisation cliente."), field="role"
+        )
     if Membership.objects.filter(user=user).exclude(organisation=organisation).exists():
-        raise InvalidMembershipError(_("Cet utilisateur appartient déjà à une autre organisation."),
-                                     field="organisation")
+        raise InvalidMembershipError(
+            _("Cet utilisateur appartient déjà à une autre organisation."), field="organisation"
+        )
     membership, _created = Membership.objects.get_or_create(
         user=user, organisation=organisation, role=role
     )
     user.__dict__.pop("_garde_memberships", None)
-    audit_record(action="accounts.role_granted", actor=actor, obj=user, organisation=organisation,
-                 details={"role": role})
+    audit_record(
+        action="accounts.role_granted",
+        actor=actor,
+        obj=user,
+        organisation=organisation,
+        details={"role": role},
+    )
     return membership
 
 
@@ -94,8 +107,13 @@ def user_create(
 ) -> User:
     """Create a nominative user with roles in one organisation. Without ``password`` the account
     has no usable password until a reset link is followed."""
-    user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name,
-                language=language, phone=phone, job_title=job_title)
+    user = User(
+        email=User.objects.normalize_email(email).lower(),
+        full_name=full_name,
+        language=language,
+        phone=phone,
+        job_title=job_title,
+    )
     user.organisation_name_hint = organisation.name  # type: ignore[attr-defined]
     if password is None:
         user.set_unusable_password()
@@ -141,8 +159,10 @@ def _locked_error(user: User) -> AccountLockedError:
     assert user.locked_until is not None  # noqa: S101 - called only on locked accounts
     until = timezone.localtime(user.locked_until)
     return AccountLockedError(
-        _("Ce compte est verrouillé après %(count)d tentatives infructueuses, jusqu'à %(time)s. "
-          "Vous pouvez aussi réinitialiser votre mot de passe.")
+        _(
+            "Ce compte est verrouillé après %(count)d tentatives infructueuses, jusqu'à %(time)s. "
+            "Vous pouvez aussi réinitialiser votre mot de passe."
+        )
         % {"count": settings.GARDE_LOCKOUT_THRESHOLD, "time": until.strftime("%H:%M")}
     )
 
@@ -151,16 +171,28 @@ def _locked_error(user: User) -> AccountLockedError:
 def login_failure_record(*, user: User, request: HttpRequest | None, step: str) -> None:
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-    audit_record(action="accounts.login_failed", actor=user, obj=user, request=request,
-                 details={"step": step, "consecutive_failures": user.failed_login_count})
+    audit_record(
+        action="accounts.login_failed",
+        actor=user,
+        obj=user,
+        request=request,
+        details={"step": step, "consecutive_failures": user.failed_login_count},
+    )
     if user.failed_login_count >= settings.GARDE_LOCKOUT_THRESHOLD:
         user.locked_until = timezone.now() + timedelta(minutes=settings.GARDE_LOCKOUT_MINUTES)
         user.failed_login_count = 0
         user.save(update_fields=["locked_until", "failed_login_count"])
-        audit_record(action="accounts.locked", actor=user, obj=user, request=request,
-                     details={"until": user.locked_until.isoformat()})
+        audit_record(
+            action="accounts.locked",
+            actor=user,
+            obj=user,
+            request=request,
+            details={"until": user.locked_until.isoformat()},
+        )
         send_mail_after_commit(
-            to=user.email, template="accounts/mail/locked", language=user.language,
+            to=user.email,
+            template="accounts/mail/locked",
+            language=user.language,
             context={"user": user, "minutes": settings.GARDE_LOCKOUT_MINUTES},
         )
 
@@ -177,8 +209,13 @@ def login_complete(*, request: HttpRequest, user: User, mfa_verified: bool) -> b
     django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_MFA_KEY] = mfa_verified
     request.session.pop(SESSION_PENDING_USER_KEY, None)
-    audit_record(action="accounts.login", actor=user, obj=user, request=request,
-                 details={"mfa": mfa_verified})
+    audit_record(
+        action="accounts.login",
+        actor=user,
+        obj=user,
+        request=request,
+        details={"mfa": mfa_verified},
+    )
     months = settings.GARDE_PASSWORD_REMINDER_MONTHS
     changed = user.password_changed_at or user.date_joined
     return months > 0 and changed < timezone.now() - timedelta(days=30 * months)
@@ -198,10 +235,19 @@ def password_changed(*, user: User, request: HttpRequest | None, via_reset: bool
     user.failed_login_count = 0
     user.locked_until = None
     user.save(update_fields=["failed_login_count", "locked_until", "password_changed_at"])
-    audit_record(action="accounts.password_changed", actor=user, obj=user, request=request,
-                 details={"via_reset": via_reset})
-    send_mail_after_commit(to=user.email, template="accounts/mail/password_changed",
-                           language=user.language, context={"user": user})
+    audit_record(
+        action="accounts.password_changed",
+        actor=user,
+        obj=user,
+        request=request,
+        details={"via_reset": via_reset},
+    )
+    send_mail_after_commit(
+        to=user.email,
+        template="accounts/mail/password_changed",
+        language=user.language,
+        context={"user": user},
+    )
 
 
 # --- TOTP second factor -------------------------------------------------------------------
@@ -212,8 +258,9 @@ def _totp(device: TotpDevice) -> pyotp.TOTP:
 
 
 def totp_provisioning_uri(*, device: TotpDevice) -> str:
-    return _totp(device).provisioning_uri(name=device.user.email,
-                                          issuer_name=settings.GARDE_MFA_ISSUER)
+    return _totp(device).provisioning_uri(
+        name=device.user.email, issuer_name=settings.GARDE_MFA_ISSUER
+    )
 
 
 def totp_secret(*, device: TotpDevice) -> str:
@@ -222,17 +269,11 @@ def totp_secret(*, device: TotpDevice) -> str:
 
 @transaction.atomic
 def totp_enrolment_start(*, user: User) -> TotpDevice:
-    """A new unconfirmed device (replacing an unconfirmed one); confirmed devices are kept until
-    the new one is confirmed."""
-    device = TotpDevice.objects.filter(user=user).first()
-    if device is not None and device.confirmed_at is not None:
-        return device
-    secret = pyotp.random_base32()
-    if device is None:
-        device = TotpDevice.objects.create(user=user, encrypted_secret=encrypt_text(secret))
-    else:
-        device.encrypted_secret = encrypt_text(secret)
-        device.save(update_fields=["encrypted_secret"])
+    """The user's device, created unconfirmed with a new secret if there is none yet. The same
+    secret is kept until confirmed, so the QR code shown stays valid across page loads."""
+    device, _created = TotpDevice.objects.get_or_create(
+        user=user, defaults={"encrypted_secret": encrypt_text(pyotp.random_base32())}
+    )
     return device
 
 
@@ -256,8 +297,9 @@ def totp_enrolment_confirm(*, user: User, code: str, request: HttpRequest | None
     """Confirm the device with a first code; returns fresh recovery codes, shown once."""
     device = TotpDevice.objects.select_for_update().get(user=user)
     if not _check_code(device, code):
-        raise InvalidTotpCodeError(_("Code incorrect. Vérifiez l'heure de votre téléphone."),
-                                   field="code")
+        raise InvalidTotpCodeError(
+            _("Code incorrect. Vérifiez l'heure de votre téléphone."), field="code"
+        )
     device.confirmed_at = timezone.now()
     device.save(update_fields=["confirmed_at"])
     audit_record(action="accounts.mfa_enabled", actor=user, obj=user, request=request)
@@ -289,7 +331,8 @@ def totp_disable(*, user: User, request: HttpRequest | None) -> None:
 
     if user_is_staff(user):
         raise InvalidMembershipError(
-            _("La double authentification est obligatoire pour le personnel."))
+            _("La double authentification est obligatoire pour le personnel.")
+        )
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     audit_record(action="accounts.mfa_disabled", actor=user, obj=user, request=request)
@@ -303,22 +346,26 @@ def _hash_code(code: str) -> str:
 def _recovery_codes_replace(user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
-    RecoveryCode.objects.bulk_create(RecoveryCode(user=user, code_hash=_hash_code(c)) for c in codes)
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=_hash_code(c)) for c in codes
+    )
     return codes
 
 
 @transaction.atomic
 def recovery_codes_regenerate(*, user: User, request: HttpRequest | None) -> list[str]:
     codes = _recovery_codes_replace(user)
-    audit_record(action="accounts.recovery_codes_regenerated", actor=user, obj=user,
-                 request=request)
+    audit_record(
+        action="accounts.recovery_codes_regenerated", actor=user, obj=user, request=request
+    )
     return codes
 
 
 def _recovery_code_consume(user: User, code: str) -> bool:
     return bool(
-        RecoveryCode.objects.filter(user=user, code_hash=_hash_code(code), used_at__isnull=True)
-        .update(used_at=timezone.now())
+        RecoveryCode.objects.filter(
+            user=user, code_hash=_hash_code(code), used_at__isnull=True
+        ).update(used_at=timezone.now())
     )
 
 
@@ -331,15 +378,21 @@ EDITABLE_PROFILE_FIELDS = ("full_name", "phone", "job_title", "language")
 def profile_update(*, user: User, request: HttpRequest | None, **changes: str) -> list[str]:
     """Apply the user's own edits; the audit event names the fields, never their values."""
     changed = [
-        name for name, value in changes.items()
+        name
+        for name, value in changes.items()
         if name in EDITABLE_PROFILE_FIELDS and getattr(user, name) != value
     ]
     for name in changed:
         setattr(user, name, changes[name])
     if changed:
         user.save(update_fields=changed)
-        audit_record(action="accounts.profile_updated", actor=user, obj=user, request=request,
-                     details={"fields": changed})
+        audit_record(
+            action="accounts.profile_updated",
+            actor=user,
+            obj=user,
+            request=request,
+            details={"fields": changed},
+        )
     return changed
 
 

@@ -15,10 +15,14 @@ urlpatterns = [
     path("password/change/", views.password_change_view, name="password_change"),
     path("password/reset/", views.password_reset_view, name="password_reset"),
     path("password/reset/sent/", views.password_reset_done_view, name="password_reset_done"),
-    path("password/reset/<uidb64>/<token>/", views.password_reset_confirm_view,
-         name="password_reset_confirm"),
-    path("password/reset/done/", views.password_reset_complete_view,
-         name="password_reset_complete"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.password_reset_confirm_view,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/", views.password_reset_complete_view, name="password_reset_complete"
+    ),
     path("profile/", views.profile_view, name="profile"),
     path("profile/edit/", views.profile_edit_view, name="profile_edit"),
     path("profile/download/", views.profile_download_view, name="profile_download"),

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -36,9 +36,14 @@ def _finish_login(request: HttpRequest, user: User, *, mfa_verified: bool) -> Ht
     next_url = _safe_next(request)
     remind = services.login_complete(request=request, user=user, mfa_verified=mfa_verified)
     if remind:
-        messages.info(request, _("Votre mot de passe a plus de %(months)d mois : pensez à le "
-                                 "changer (ce n'est pas obligatoire).")
-                      % {"months": services.settings.GARDE_PASSWORD_REMINDER_MONTHS})
+        messages.info(
+            request,
+            _(
+                "Votre mot de passe a plus de %(months)d mois : pensez à le "
+                "changer (ce n'est pas obligatoire)."
+            )
+            % {"months": settings.GARDE_PASSWORD_REMINDER_MONTHS},
+        )
     return redirect(next_url)
 
 
@@ -48,7 +53,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.login_check_password(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
                 request=request,
             )
         except AccountError as error:
@@ -59,8 +65,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 verify_url = str(reverse_lazy("accounts:login_verify"))
                 return redirect(f"{verify_url}?next={_safe_next(request)}")
             return _finish_login(request, user, mfa_verified=False)
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @public
@@ -77,16 +87,19 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error("code" if error.field else None, error.message)
         else:
             return _finish_login(request, user, mfa_verified=True)
-    return render(request, "accounts/login_verify.html",
-                  {"form": form, "next": _safe_next(request)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/login_verify.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.logout_record(request=request, user=request.user)  # type: ignore[arg-type]
+        services.logout_record(request=request, user=request.user)
     logout(request)
     messages.success(request, _("Vous êtes déconnecté."))
     return redirect("web:home")
@@ -111,22 +124,34 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
             request.session[services.SESSION_MFA_KEY] = True
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     uri = services.totp_provisioning_uri(device=device)
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff",
-                                                   title=_("QR code d'enrôlement"))
-    return render(request, "accounts/mfa_setup.html", {
-        "form": form, "qr_svg": qr_svg, "secret": services.totp_secret(device=device),
-        "required": selectors.user_is_staff(user),
-    }, status=400 if form.errors else 200)
+    qr_svg = segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title=_("QR code d'enrôlement")
+    )
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": services.totp_secret(device=device),
+            "required": selectors.user_is_staff(user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @authenticated
 def security_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    return render(request, "accounts/security.html", {
-        "has_totp": services.user_has_totp(user),
-        "is_staff": selectors.user_is_staff(user),
-        "codes_left": user.recovery_codes.filter(used_at__isnull=True).count(),
-    })
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "has_totp": services.user_has_totp(user),
+            "is_staff": selectors.user_is_staff(user),
+            "codes_left": user.recovery_codes.filter(used_at__isnull=True).count(),
+        },
+    )
 
 
 @authenticated
@@ -152,7 +177,6 @@ def mfa_disable_view(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
 
@@ -164,7 +188,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
@@ -175,24 +198,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 password_change_view = authenticated(PasswordChangeView.as_view())
-password_reset_view = public(auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="accounts/mail/password_reset.txt",
-    subject_template_name="accounts/mail/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
-))
-password_reset_done_view = public(auth_views.PasswordResetDoneView.as_view(
-    template_name="accounts/password_reset_done.html"))
+password_reset_view = public(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/mail/password_reset.txt",
+        subject_template_name="accounts/mail/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done_view = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
 password_reset_confirm_view = public(PasswordResetConfirmView.as_view())
-password_reset_complete_view = public(auth_views.PasswordResetCompleteView.as_view(
-    template_name="accounts/password_reset_complete.html"))
+password_reset_complete_view = public(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"
+    )
+)
 
 
 @authenticated
 def profile_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     data = selectors.user_personal_data(user=user)
-    labels = {name: User._meta.get_field(name).verbose_name for name in User.PERSONAL_FIELDS}
+    labels = {
+        name: str(getattr(User._meta.get_field(name), "verbose_name", name))
+        for name in User.PERSONAL_FIELDS
+    }
     rows = [(labels[name], data[name]) for name in User.PERSONAL_FIELDS]
     return render(request, "accounts/profile.html", {"rows": rows, "data": data})
 
@@ -205,16 +237,19 @@ def profile_edit_view(request: HttpRequest) -> HttpResponse:
         services.profile_update(user=user, request=request, **form.cleaned_data)
         messages.success(request, _("Profil enregistré."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile_edit.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/profile_edit.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @authenticated
 def profile_download_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     data = selectors.user_personal_data(user=user)
-    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False),
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
     response["Content-Disposition"] = 'attachment; filename="garde-profile.json"'
     return response
 
@@ -226,8 +261,10 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.account_delete(user=user, request=request)
         logout(request)
-        messages.success(request, _("Votre compte est supprimé et vos données personnelles "
-                                    "effacées."))
+        messages.success(
+            request, _("Votre compte est supprimé et vos données personnelles effacées.")
+        )
         return redirect("web:home")
-    return render(request, "accounts/account_delete.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/account_delete.html", {"form": form}, status=400 if form.errors else 200
+    )

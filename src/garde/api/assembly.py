@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -20,7 +22,7 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, body: dict[str, object]) -> HttpResponse:
+def _error(request: HttpRequest, status: int, body: Mapping[str, object]) -> HttpResponse:
     return api.create_response(request, {"error": body}, status=status)
 
 
@@ -31,26 +33,39 @@ def on_garde_error(request: HttpRequest, exc: GardeError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, {"code": "unauthenticated", "field": "Authorization",
-                                 "message": _("Clé d'API absente, inconnue ou révoquée.")})
+    return _error(
+        request,
+        401,
+        {
+            "code": "unauthenticated",
+            "field": "Authorization",
+            "message": _("Clé d'API absente, inconnue ou révoquée."),
+        },
+    )
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = [
-        {"field": ".".join(str(p) for p in err.get("loc", ()) if p not in {"body", "payload"}),
-         "message": err.get("msg", "")}
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ()) if p not in {"body", "payload"}),
+            "message": err.get("msg", ""),
+        }
         for err in exc.errors
     ]
     first = fields[0] if fields else {"field": None, "message": ""}
-    return _error(request, 400, {"code": "invalid", "field": first["field"],
-                                 "message": first["message"], "fields": fields})
+    return _error(
+        request,
+        400,
+        {"code": "invalid", "field": first["field"], "message": first["message"], "fields": fields},
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, {"code": "http_error", "field": None,
-                                             "message": str(exc)})
+    return _error(
+        request, exc.status_code, {"code": "http_error", "field": None, "message": str(exc)}
+    )
 
 
 api.add_router("/", core_router)

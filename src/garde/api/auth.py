@@ -31,10 +31,18 @@ class ApiKeyAuth(HttpBearer):
             return None
         if self.scope is not None and self.scope not in key.scopes:
             with transaction.atomic():
-                audit_record(action="api.key_refused", actor=key.service_account, obj=key,
-                             organisation=key.organisation, request=request,
-                             details={"prefix": key.prefix, "path": request.path,
-                                      "missing_scope": self.scope})
+                audit_record(
+                    action="api.key_refused",
+                    actor=key.service_account,
+                    obj=key,
+                    organisation=key.organisation,
+                    request=request,
+                    details={
+                        "prefix": key.prefix,
+                        "path": request.path,
+                        "missing_scope": self.scope,
+                    },
+                )
             raise ApiScopeError(
                 _("Cette clé n'a pas la portée « %(scope)s ».") % {"scope": self.scope},
                 field="Authorization",

@@ -6,5 +6,6 @@ from garde.api.choices import ApiScope
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Nom de la clé"), max_length=100)
-    scopes = forms.MultipleChoiceField(label=_("Portées"), choices=ApiScope.choices,
-                                       widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        label=_("Portées"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )

@@ -27,7 +27,11 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def api_key_issue(
-    *, organisation: Organisation, name: str, scopes: list[str], actor: User,
+    *,
+    organisation: Organisation,
+    name: str,
+    scopes: list[str],
+    actor: User,
     service_account: User | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; returns it with the full secret, which is never available again."""
@@ -40,11 +44,21 @@ def api_key_issue(
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     key = ApiKey.objects.create(
-        organisation=organisation, service_account=service_account, name=name[:100],
-        prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)), created_by=actor,
+        organisation=organisation,
+        service_account=service_account,
+        name=name[:100],
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        scopes=sorted(set(scopes)),
+        created_by=actor,
     )
-    audit_record(action="api.key_issued", actor=actor, obj=key, organisation=organisation,
-                 details={"prefix": prefix, "scopes": key.scopes})
+    audit_record(
+        action="api.key_issued",
+        actor=actor,
+        obj=key,
+        organisation=organisation,
+        details={"prefix": prefix, "scopes": key.scopes},
+    )
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
@@ -54,8 +68,13 @@ def api_key_revoke(*, key: ApiKey, actor: User) -> None:
         return
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
-    audit_record(action="api.key_revoked", actor=actor, obj=key, organisation=key.organisation,
-                 details={"prefix": key.prefix})
+    audit_record(
+        action="api.key_revoked",
+        actor=actor,
+        obj=key,
+        organisation=key.organisation,
+        details={"prefix": key.prefix},
+    )
 
 
 def api_key_find(token: str) -> ApiKey | None:
@@ -63,8 +82,11 @@ def api_key_find(token: str) -> ApiKey | None:
     parts = token.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = ApiKey.objects.select_related("organisation", "service_account").filter(
-        prefix=parts[1]).first()
+    key = (
+        ApiKey.objects.select_related("organisation", "service_account")
+        .filter(prefix=parts[1])
+        .first()
+    )
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
@@ -75,26 +97,38 @@ def api_key_find(token: str) -> ApiKey | None:
 @transaction.atomic
 def api_key_use_record(*, key: ApiKey, request: HttpRequest, scope: str | None) -> None:
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    audit_record(action="api.key_used", actor=key.service_account, obj=key,
-                 organisation=key.organisation, request=request,
-                 details={"prefix": key.prefix, "method": request.method, "path": request.path,
-                          "scope": scope})
+    audit_record(
+        action="api.key_used",
+        actor=key.service_account,
+        obj=key,
+        organisation=key.organisation,
+        request=request,
+        details={
+            "prefix": key.prefix,
+            "method": request.method,
+            "path": request.path,
+            "scope": scope,
+        },
+    )
 
 
 @transaction.atomic
-def service_account_key_issue(
-    *, name: str, scopes: list[str], actor: User
-) -> tuple[ApiKey, str]:
+def service_account_key_issue(*, name: str, scopes: list[str], actor: User) -> tuple[ApiKey, str]:
     """An operator key, tied to a new service account (a non-personal user that cannot log in)
     so that its calls have an actor in the audit trail."""
     from garde.accounts.selectors import operator_get
 
     operator = operator_get()
-    account = User(email=f"svc-{secrets.token_hex(6)}@service.invalid",
-                   full_name=name.strip()[:150], is_service_account=True)
+    account = User(
+        email=f"svc-{secrets.token_hex(6)}@service.invalid",
+        full_name=name.strip()[:150],
+        is_service_account=True,
+    )
     account.set_unusable_password()
     account.save()
-    audit_record(action="accounts.service_account_created", actor=actor, obj=account,
-                 organisation=operator)
-    return api_key_issue(organisation=operator, name=name, scopes=scopes, actor=actor,
-                         service_account=account)
+    audit_record(
+        action="accounts.service_account_created", actor=actor, obj=account, organisation=operator
+    )
+    return api_key_issue(
+        organisation=operator, name=name, scopes=scopes, actor=actor, service_account=account
+    )

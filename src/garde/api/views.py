@@ -27,23 +27,35 @@ def _keys_page(request: HttpRequest, *, organisation: Organisation, console: boo
         try:
             if console:
                 _key, issued = service_account_key_issue(
-                    name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
                     actor=actor,
                 )
             else:
                 _key, issued = api_key_issue(
-                    organisation=organisation, name=form.cleaned_data["name"],
-                    scopes=form.cleaned_data["scopes"], actor=actor,
+                    organisation=organisation,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    actor=actor,
                 )
         except GardeError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             form = ApiKeyForm()
     keys = api_key_list_for_organisation(organisation=organisation)
-    return render(request, "api/keys.html", {
-        "form": form, "keys": keys, "issued": issued, "console": console,
-        "organisation": organisation, "tab": "api",
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "api/keys.html",
+        {
+            "form": form,
+            "keys": keys,
+            "issued": issued,
+            "console": console,
+            "organisation": organisation,
+            "tab": "api",
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _revoke(request: HttpRequest, *, organisation: Organisation, key_id: int) -> None:

@@ -12,9 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def render_mail(
-    *, template: str, context: dict[str, Any], language: str = "fr"
-) -> tuple[str, str]:
+def render_mail(*, template: str, context: dict[str, Any], language: str = "fr") -> tuple[str, str]:
     """Render ``<template>_subject.txt`` and ``<template>.txt`` in ``language``."""
     full_context = {"base_url": settings.BASE_URL, **context}
     with translation.override(language):
@@ -24,12 +22,19 @@ def render_mail(
 
 
 def send_mail_after_commit(
-    *, to: str, template: str, context: dict[str, Any], language: str = "fr",
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "fr",
     headers: dict[str, str] | None = None,
 ) -> None:
     subject, body = render_mail(template=template, context=context, language=language)
     message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
         headers=headers or {},
     )
     transaction.on_commit(lambda: message.send(fail_silently=False))

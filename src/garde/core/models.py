@@ -22,7 +22,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AuditImmutableError("Audit events cannot be changed.")
 
     def purge_older_than(self, cutoff: Any) -> int:
-        """Delete events that occurred before ``cutoff``. Only ``audit_purge_expired`` calls this."""
+        """Delete events that occurred before ``cutoff``; only ``audit_purge_expired`` calls it."""
         expired = self.filter(occurred_at__lt=cutoff)
         expired.query.clear_ordering(force=True)
         return int(expired._raw_delete(expired.db))
@@ -38,12 +38,18 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_roles = models.CharField(max_length=200, blank=True)
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(max_length=100, db_index=True)

@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def public(view: ViewFunc) -> ViewFunc:
@@ -27,7 +27,7 @@ def authenticated(view: ViewFunc) -> ViewFunc:
     """Any signed-in user, whatever their role."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
@@ -43,12 +43,12 @@ def roles_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             from garde.accounts.selectors import user_roles
 
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user_roles(request.user) & allowed:  # type: ignore[arg-type]
+            if not user_roles(request.user) & allowed:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

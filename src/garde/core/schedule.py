@@ -18,16 +18,19 @@ from garde.core.models import PeriodicJobRun
 logger = logging.getLogger(__name__)
 
 PERIODIC_JOBS: list[tuple[str, timedelta, str]] = [
-    ("core.purge_expired_audit_events", timedelta(days=1),
-     "garde.core.tasks.purge_expired_audit_events"),
+    (
+        "core.purge_expired_audit_events",
+        timedelta(days=1),
+        "garde.core.tasks.purge_expired_audit_events",
+    ),
 ]
 
 
 def _claim(name: str, interval: timedelta) -> bool:
     now = timezone.now()
-    claimed = PeriodicJobRun.objects.filter(
-        name=name, last_enqueued_at__lte=now - interval
-    ).update(last_enqueued_at=now)
+    claimed = PeriodicJobRun.objects.filter(name=name, last_enqueued_at__lte=now - interval).update(
+        last_enqueued_at=now
+    )
     if claimed:
         return True
     try:

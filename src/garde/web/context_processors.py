@@ -10,7 +10,7 @@ from garde.core.roles import CLIENT_ROLES, STAFF_ROLES
 
 
 def garde(request: HttpRequest) -> dict[str, Any]:
-    roles = user_roles(request.user) if request.user.is_authenticated else frozenset()  # type: ignore[arg-type]
+    roles = user_roles(request.user) if request.user.is_authenticated else frozenset()
     return {
         "operator_name": settings.GARDE_OPERATOR_NAME,
         "user_roles": roles,

@@ -53,14 +53,18 @@ def _audit_page(request: HttpRequest, template: str, extra: dict[str, object]) -
         "date_to": request.GET.get("date_to", ""),
     }
     events = audit_event_list_for_viewer(
-        viewer=viewer, action=filters["action"], actor_query=filters["actor"],
-        date_from=_parse_date(filters["date_from"]), date_to=_parse_date(filters["date_to"]),
+        viewer=viewer,
+        action=filters["action"],
+        actor_query=filters["actor"],
+        date_from=_parse_date(filters["date_from"]),
+        date_to=_parse_date(filters["date_to"]),
     )
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, template, {"page": page, "filters": filters,
-                                      "query": query.urlencode(), **extra})
+    return render(
+        request, template, {"page": page, "filters": filters, "query": query.urlencode(), **extra}
+    )
 
 
 @roles_required(Role.DPO)

@@ -18,14 +18,20 @@ from garde.core.roles import STAFF_ROLES, Role
 
 
 class Command(BaseCommand):
-    help = ("Create an operator staff account. The password is read from GARDE_ADMIN_PASSWORD "
-            "or asked for; two-factor enrolment is required at first log-in.")
+    help = (
+        "Create an operator staff account. The password is read from GARDE_ADMIN_PASSWORD "
+        "or asked for; two-factor enrolment is required at first log-in."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--email", required=True)
         parser.add_argument("--name", required=True, help="full name")
-        parser.add_argument("--role", action="append", choices=sorted(STAFF_ROLES),
-                            help="staff role, repeatable (default: dpo)")
+        parser.add_argument(
+            "--role",
+            action="append",
+            choices=sorted(STAFF_ROLES),
+            help="staff role, repeatable (default: dpo)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         email = options["email"].strip().lower()
@@ -34,11 +40,17 @@ class Command(BaseCommand):
         password = os.environ.get("GARDE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
         operator = Organisation.objects.filter(kind=OrganisationKind.OPERATOR).first()
         if operator is None:
-            operator = organisation_create(name=settings.GARDE_OPERATOR_NAME,
-                                           kind=OrganisationKind.OPERATOR)
+            operator = organisation_create(
+                name=settings.GARDE_OPERATOR_NAME, kind=OrganisationKind.OPERATOR
+            )
         try:
-            user = user_create(email=email, full_name=options["name"], organisation=operator,
-                               roles=options["role"] or [Role.DPO], password=password)
+            user = user_create(
+                email=email,
+                full_name=options["name"],
+                organisation=operator,
+                roles=options["role"] or [Role.DPO],
+                password=password,
+            )
         except ValidationError as error:
             raise CommandError("password refused: " + " ".join(error.messages)) from error
         self.stdout.write(f"created {user.email} ({', '.join(options['role'] or [Role.DPO])})")

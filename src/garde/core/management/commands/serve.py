@@ -16,18 +16,26 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("Serve Garde: applies migrations, collects static files, starts gunicorn "
-            "(production WSGI server) and one background worker in the same process tree.")
+    help = (
+        "Serve Garde: applies migrations, collects static files, starts gunicorn "
+        "(production WSGI server) and one background worker in the same process tree."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default=os.environ.get("GARDE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("GARDE_PORT", "8000")))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("GARDE_WEB_WORKERS", "2")),
-                            help="gunicorn worker processes (default: 2)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("GARDE_WEB_WORKERS", "2")),
+            help="gunicorn worker processes (default: 2)",
+        )
         parser.add_argument("--threads", type=int, default=4, help="threads per web worker")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="do not start a background worker (run `garde worker` apart)")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start a background worker (run `garde worker` apart)",
+        )
         parser.add_argument("--no-migrate", action="store_true")
         parser.add_argument("--demo", action="store_true", help="load demo data first")
 
@@ -76,9 +84,14 @@ def _run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
     class GardeServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             config = {
-                "bind": bind, "workers": workers, "threads": threads,
-                "worker_class": "gthread", "accesslog": "-", "timeout": 60,
-                "graceful_timeout": 20, "forwarded_allow_ips": "127.0.0.1",
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "timeout": 60,
+                "graceful_timeout": 20,
+                "forwarded_allow_ips": "127.0.0.1",
             }
             for key, value in config.items():
                 self.cfg.set(key, value)

@@ -14,20 +14,32 @@ from garde.core.schedule import start_scheduler
 
 
 class Command(BaseCommand):
-    help = ("Run background tasks from the database queue. Several workers, on several "
-            "machines, may run at once. Also enqueues periodic jobs (audit purge, ...).")
+    help = (
+        "Run background tasks from the database queue. Several workers, on several "
+        "machines, may run at once. Also enqueues periodic jobs (audit purge, ...)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--queue", default="*", help="queues to run, comma-separated "
-                            "(default: all)")
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="seconds between polls when idle (default: 1)")
-        parser.add_argument("--batch", action="store_true",
-                            help="run every task already queued, then exit")
-        parser.add_argument("--max-tasks", type=int, default=None,
-                            help="exit after this many tasks")
-        parser.add_argument("--no-schedule", action="store_true",
-                            help="do not enqueue periodic jobs from this worker")
+        parser.add_argument(
+            "--queue", default="*", help="queues to run, comma-separated (default: all)"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds between polls when idle (default: 1)",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="run every task already queued, then exit"
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="exit after this many tasks"
+        )
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help="do not enqueue periodic jobs from this worker",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_schedule"] and not options["batch"]:
