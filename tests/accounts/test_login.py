@@ -276,3 +276,15 @@ def test_password_reset_unlocks_and_notifies(
     assert user.locked_until is None
     assert user.check_password(new_password)
     assert mail.outbox[-1].subject == "Votre mot de passe a été changé"
+
+
+def test_the_totp_step_expires_after_five_minutes(
+    client: Client, make_user: Callable[..., User]
+) -> None:
+    user = make_user("sysadmin")
+    totp = enrol(user)
+    post_login(client, user.email, TEST_PASSWORD)
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        response = client.post(reverse("accounts:login_verify"), {"code": totp.now()})
+    assert response["Location"] == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session

@@ -141,3 +141,10 @@ def test_deletion_page_says_what_is_kept_and_why(
     body = client.get(reverse("accounts:account_delete")).content.decode()
     assert "Ce qui est conservé, et pourquoi" in body
     assert "2021-122" in body
+
+
+def test_profile_download_is_audited(client: Client, make_user: Callable[..., User]) -> None:
+    user = make_user("member")
+    log_in(client, user)
+    client.get(reverse("accounts:profile_download"))
+    assert AuditEvent.objects.filter(action="accounts.profile_exported", actor=user).count() == 1

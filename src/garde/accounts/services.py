@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -37,6 +38,7 @@ from garde.core.services import audit_record
 RECOVERY_CODE_COUNT = 10
 SESSION_MFA_KEY = "garde_mfa"
 SESSION_PENDING_USER_KEY = "garde_pending_user"
+PENDING_LOGIN_SECONDS = 300  # time allowed between the password step and the TOTP step
 
 
 # --- organisations and users -------------------------------------------------------------
@@ -221,6 +223,22 @@ def login_complete(*, request: HttpRequest, user: User, mfa_verified: bool) -> b
     return months > 0 and changed < timezone.now() - timedelta(days=30 * months)
 
 
+def login_pending_start(*, request: HttpRequest, user: User) -> None:
+    """Remember, for a few minutes, who passed the password step and still owes a TOTP code."""
+    request.session[SESSION_PENDING_USER_KEY] = [user.pk, timezone.now().timestamp()]
+
+
+def login_pending_user(*, request: HttpRequest) -> User | None:
+    pending = request.session.get(SESSION_PENDING_USER_KEY)
+    if not isinstance(pending, list) or len(pending) != 2:
+        return None
+    user_id, started = pending
+    if timezone.now().timestamp() - float(started) > PENDING_LOGIN_SECONDS:
+        request.session.pop(SESSION_PENDING_USER_KEY, None)
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
 def logout_record(*, request: HttpRequest, user: User) -> None:
     audit_record(action="accounts.logout", actor=user, obj=user, request=request)
 
@@ -370,6 +388,17 @@ def _recovery_code_consume(user: User, code: str) -> bool:
 
 
 # --- profile self-service -----------------------------------------------------------------
+
+
+def profile_export(*, user: User, request: HttpRequest | None) -> dict[str, Any]:
+    """The user's own data for download; the export is recorded like any read of personal
+    data leaving the system."""
+    from garde.accounts.selectors import user_personal_data
+
+    data = user_personal_data(user=user)
+    audit_record(action="accounts.profile_exported", actor=user, obj=user, request=request)
+    return data
+
 
 EDITABLE_PROFILE_FIELDS = ("full_name", "phone", "job_title", "language")
 

@@ -61,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             if services.user_has_totp(user):
-                request.session[services.SESSION_PENDING_USER_KEY] = user.pk
+                services.login_pending_start(request=request, user=user)
                 verify_url = str(reverse_lazy("accounts:login_verify"))
                 return redirect(f"{verify_url}?next={_safe_next(request)}")
             return _finish_login(request, user, mfa_verified=False)
@@ -75,8 +75,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @public
 def login_verify_view(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(services.SESSION_PENDING_USER_KEY)
-    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    user = services.login_pending_user(request=request)
     if user is None:
         return redirect("accounts:login")
     form = TotpForm(request.POST or None)
@@ -245,7 +244,7 @@ def profile_edit_view(request: HttpRequest) -> HttpResponse:
 @authenticated
 def profile_download_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    data = selectors.user_personal_data(user=user)
+    data = services.profile_export(user=user, request=request)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
