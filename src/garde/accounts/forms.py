@@ -12,7 +12,7 @@ class LoginForm(forms.Form):
     email = forms.EmailField(
         label=_("Adresse e-mail"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
     password = forms.CharField(
         label=_("Mot de passe"),
@@ -27,7 +27,7 @@ class TotpForm(forms.Form):
         label=_("Code à 6 chiffres ou code de secours"),
         max_length=20,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
         ),
     )
 
