@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "garde.core",
     "garde.accounts",
     "garde.api",
+    "garde.register",
+    "garde.retention",
     "garde.web",
 ]
 
