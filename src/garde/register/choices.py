@@ -16,8 +16,9 @@ class LegalBasis(models.TextChoices):
     VITAL_INTEREST = "vital_interest", _("Intérêts vitaux (art. 6.1.d)")
     PUBLIC_TASK = "public_task", _("Mission d'intérêt public (art. 6.1.e)")
     LEGITIMATE_INTEREST = "legitimate_interest", _("Intérêt légitime (art. 6.1.f)")
-    CONTROLLER_INSTRUCTIONS = "controller_instructions", _(
-        "Instructions du responsable de traitement (art. 28.3.a)"
+    CONTROLLER_INSTRUCTIONS = (
+        "controller_instructions",
+        _("Instructions du responsable de traitement (art. 28.3.a)"),
     )
 
 

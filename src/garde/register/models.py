@@ -45,8 +45,9 @@ class DataCategory(Bilingual):
     so imported datasets can be tied to the register."""
 
     key = models.CharField(max_length=200, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     description = models.TextField(blank=True)
 
     class Meta:
@@ -117,16 +118,20 @@ class ProcessingActivity(models.Model):
     transfers_outside_eu_fr = models.TextField(blank=True, help_text="empty: no transfer")
     transfers_outside_eu_en = models.TextField(blank=True)
     storage_locations = models.ManyToManyField(StorageLocation, related_name="activities")
-    security_measures = models.ManyToManyField(SecurityMeasure, blank=True,
-                                               related_name="activities")
+    security_measures = models.ManyToManyField(
+        SecurityMeasure, blank=True, related_name="activities"
+    )
     team_fr = models.CharField(max_length=200, blank=True)
     team_en = models.CharField(max_length=200, blank=True)
     client_controllers = models.ManyToManyField(
-        "accounts.Organisation", blank=True, related_name="processing_activities",
+        "accounts.Organisation",
+        blank=True,
+        related_name="processing_activities",
         help_text="processor activities: the client companies on whose behalf",
     )
-    notice_section = models.CharField(max_length=30, choices=NoticeSection.choices,
-                                      default=NoticeSection.GENERAL)
+    notice_section = models.CharField(
+        max_length=30, choices=NoticeSection.choices, default=NoticeSection.GENERAL
+    )
     not_stated = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -145,18 +150,21 @@ class RetentionRule(models.Model):
     means "until the anchor event", e.g. until unsubscription). ``store`` names the purge
     handler that applies the rule (see the retention app); ``data_category`` narrows it."""
 
-    activity = models.ForeignKey(ProcessingActivity, on_delete=models.CASCADE,
-                                 related_name="retention_rules")
+    activity = models.ForeignKey(
+        ProcessingActivity, on_delete=models.CASCADE, related_name="retention_rules"
+    )
     key = models.SlugField(max_length=80, unique=True)
     description_fr = models.CharField(max_length=300)
     description_en = models.CharField(max_length=300, blank=True)
     count = models.PositiveIntegerField(null=True, blank=True)
     unit = models.CharField(max_length=10, choices=PeriodUnit.choices, default=PeriodUnit.YEARS)
     anchor = models.CharField(max_length=30, choices=RetentionAnchor.choices)
-    store = models.CharField(max_length=100, blank=True,
-                             help_text="purge handler key, e.g. core.audit_events")
-    data_category = models.ForeignKey(DataCategory, null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+    store = models.CharField(
+        max_length=100, blank=True, help_text="purge handler key, e.g. core.audit_events"
+    )
+    data_category = models.ForeignKey(
+        DataCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     legal_reference = models.CharField(max_length=300, blank=True)
     not_stated = models.BooleanField(default=False)
 
@@ -189,8 +197,9 @@ class RegisterVersion(models.Model):
 
     number = models.PositiveIntegerField(unique=True)
     published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField(blank=True)
     snapshot = models.JSONField()
 

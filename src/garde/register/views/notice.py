@@ -1,0 +1,5 @@
+"""Public privacy notice pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
