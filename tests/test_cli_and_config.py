@@ -133,3 +133,19 @@ def test_bad_integer_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("GARDE_LOCKOUT_THRESHOLD", "five")
     with pytest.raises(ValueError, match="GARDE_LOCKOUT_THRESHOLD"):
         config.env_int("GARDE_LOCKOUT_THRESHOLD", default=5)
+
+
+@pytest.mark.django_db
+def test_demo_reuses_an_operator_created_by_createadmin(
+    monkeypatch: pytest.MonkeyPatch, settings: object
+) -> None:
+    settings.GARDE_OPERATOR_NAME = "Opérateur SA"  # type: ignore[attr-defined]
+    monkeypatch.setenv("GARDE_ADMIN_PASSWORD", "Tulipe#Gravier#19-Nord")
+    call_command("createadmin", "--email", "ada@b.example", "--name", "Ada Lovelace")
+    call_command("demo")
+    assert list(Organisation.objects.filter(kind="operator").values_list("name", flat=True)) == [
+        "Opérateur SA"
+    ]
+    assert User.objects.get(email="dpo@inherent.example").memberships.get().organisation.name == (
+        "Opérateur SA"
+    )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "ninja",  # serves Swagger UI from local static files, not from a CDN
     "garde.core",
     "garde.accounts",
     "garde.api",
@@ -125,6 +126,8 @@ GARDE_LOCKOUT_THRESHOLD = config.env_int("GARDE_LOCKOUT_THRESHOLD", default=5)
 GARDE_LOCKOUT_MINUTES = config.env_int("GARDE_LOCKOUT_MINUTES", default=15)
 GARDE_PASSWORD_REMINDER_MONTHS = config.env_int("GARDE_PASSWORD_REMINDER_MONTHS", default=12)
 GARDE_AUDIT_RETENTION_DAYS = config.env_int("GARDE_AUDIT_RETENTION_DAYS", default=365)
+# Behind a reverse proxy, the client address is the first X-Forwarded-For entry.
+GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", default=False)
 GARDE_MFA_ISSUER = os.environ.get("GARDE_MFA_ISSUER", "Garde")
 GARDE_OPERATOR_NAME = os.environ.get("GARDE_OPERATOR_NAME", "inherent")
 

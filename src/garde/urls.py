@@ -4,6 +4,9 @@ from django.views.i18n import set_language
 
 from garde.api.assembly import api
 from garde.core.permissions import public
+from garde.web.views import not_found_view
+
+handler404 = not_found_view
 
 urlpatterns = [
     path("api/v1/", api.urls),

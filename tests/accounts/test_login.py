@@ -271,6 +271,8 @@ def test_password_reset_unlocks_and_notifies(
             {"new_password1": new_password, "new_password2": new_password},
         )
     # then
+    assert link.strip().startswith(settings.BASE_URL)  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(action="accounts.password_reset_requested").count() == 1
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.locked_until is None

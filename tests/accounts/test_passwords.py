@@ -55,7 +55,7 @@ def test_entropy_grows_with_length(text: str) -> None:
     ("password", "reason"),
     [
         ("azertyuiop", "47 bits d'entropie"),
-        ("Password123!", "trop facile à deviner"),
+        ("Password123!", "trop facile à deviner. Il "),
         ("Azerty123456!", "trop facile à deviner"),
         ("Motdepasse1!", "trop facile à deviner"),
     ],

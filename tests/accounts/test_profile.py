@@ -60,6 +60,7 @@ def test_profile_page_shows_every_personal_field(
     body = client.get(reverse("accounts:profile")).content.decode()
     for value in (user.email, "Jeanne Dupont", "+33 1 23 45 67 89", user.job_title):
         assert value in body
+    assert "DPO de l&#x27;organisation · Acme Industries" in body
 
 
 def test_edit_saves_and_audits_field_names_not_values(

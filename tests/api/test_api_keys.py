@@ -188,3 +188,30 @@ def test_console_issues_service_account_keys(
         "key_name": "SIEM export",
         "scopes": ["audit:read"],
     }
+
+
+@pytest.mark.django_db(databases=["default", "connlogs"])
+def test_health_answers_503_when_a_database_is_down(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connections
+
+    def broken() -> object:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(connections["connlogs"], "cursor", broken)
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.json()["databases"] == {"default": "ok", "connlogs": "unavailable"}
+
+
+def test_unknown_api_route_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/v1/no-such-route")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_swagger_ui_is_served_from_local_static_files(client: Client) -> None:
+    body = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body
+    assert "cdn." not in body

@@ -88,7 +88,10 @@ def _staff_totp(user: User) -> str:
 @transaction.atomic
 def load() -> list[str]:
     name, contact, staff = OPERATOR
-    operator = _organisation(name, OrganisationKind.OPERATOR, contact)
+    # An operator created earlier (by `garde createadmin`, say) is reused whatever its name.
+    operator = Organisation.objects.filter(kind=OrganisationKind.OPERATOR).first() or _organisation(
+        name, OrganisationKind.OPERATOR, contact
+    )
     lines = [
         "Demo log-ins (password for all: " + DEMO_PASSWORD + "):",
         "",

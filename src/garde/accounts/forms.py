@@ -26,9 +26,7 @@ class TotpForm(forms.Form):
     code = forms.CharField(
         label=_("Code à 6 chiffres ou code de secours"),
         max_length=20,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 

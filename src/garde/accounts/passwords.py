@@ -191,6 +191,23 @@ _WARNINGS = {
 }
 
 
+def _reason(result: dict[str, Any]) -> str:
+    """Why zxcvbn finds a password guessable, in the user's language; never empty."""
+    warning = result["feedback"]["warning"]
+    if warning:
+        return str(_WARNINGS.get(warning, warning))
+    common = [
+        m["token"]
+        for m in result["sequence"]
+        if m.get("dictionary_name") == "user_inputs" and m.get("matched_word") in FRENCH_COMMON
+    ]
+    if common:
+        return _("Il contient « %(word)s », un mot très courant dans les mots de passe.") % {
+            "word": common[0]
+        }
+    return _("Il suit un schéma courant (un mot suivi de chiffres, par exemple).")
+
+
 def strength(password: str, user_inputs: list[str]) -> dict[str, Any]:
     with _ZXCVBN_LOCK:
         result: dict[str, Any] = zxcvbn(
@@ -210,15 +227,13 @@ class StrengthValidator:
         result = strength(password, identity_words(user))
         if result["score"] >= self.min_score:
             return
-        warning = result["feedback"]["warning"]
-        reason = str(_WARNINGS.get(warning, warning)) if warning else ""
         raise ValidationError(
             _(
                 "Ce mot de passe est trop facile à deviner. %(reason)s Ajoutez des mots ou des "
                 "caractères inattendus."
-            ).replace("  ", " "),
+            ),
             code="password_guessable",
-            params={"reason": reason},
+            params={"reason": _reason(result)},
         )
 
     def get_help_text(self) -> str:

@@ -6,14 +6,15 @@ there, and sends mail only after commit. Callers check permissions; these functi
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth import hashers
 from django.contrib.auth import login as django_login
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -247,6 +248,22 @@ def logout_record(*, request: HttpRequest, user: User) -> None:
 
 
 @transaction.atomic
+def password_reset_requested(*, email: str, request: HttpRequest | None) -> None:
+    """Record a reset request. The answer to the requester is the same whether or not the
+    address has an account; the audit event says which account, if any."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    from garde.accounts.selectors import user_organisation
+
+    audit_record(
+        action="accounts.password_reset_requested",
+        obj=user,
+        request=request,
+        organisation=user_organisation(user) if user is not None else None,
+        details={"known_address": user is not None},
+    )
+
+
+@transaction.atomic
 def password_changed(*, user: User, request: HttpRequest | None, via_reset: bool) -> None:
     """Record a password change made by Django's forms, unlock the account (a reset proves
     control of the mailbox) and tell the user (CNIL 2022-100: inform of every change)."""
@@ -330,8 +347,15 @@ def totp_verify(*, user: User, code: str, request: HttpRequest | None) -> None:
     user.refresh_from_db(fields=["locked_until", "failed_login_count"])
     if _is_locked(user):
         raise _locked_error(user)
-    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
-    if device is not None and _check_code(device, code):
+    with transaction.atomic():
+        # Row lock: two simultaneous requests cannot both accept the same code.
+        device = (
+            TotpDevice.objects.select_for_update()
+            .filter(user=user, confirmed_at__isnull=False)
+            .first()
+        )
+        accepted = device is not None and _check_code(device, code)
+    if accepted:
         return
     if _recovery_code_consume(user, code):
         audit_record(action="accounts.recovery_code_used", actor=user, obj=user, request=request)
@@ -356,16 +380,20 @@ def totp_disable(*, user: User, request: HttpRequest | None) -> None:
     audit_record(action="accounts.mfa_disabled", actor=user, obj=user, request=request)
 
 
-def _hash_code(code: str) -> str:
-    normalised = code.strip().replace("-", "").replace(" ", "").lower()
-    return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+def _normalise_code(code: str) -> str:
+    return code.strip().replace("-", "").replace(" ", "").lower()
+
+
+# Recovery codes are hashed like passwords (Argon2), not with a key derived from SECRET_KEY, so
+# rotating the secret key does not silently invalidate them.
+RECOVERY_CODE_PATTERN = re.compile(r"^[0-9a-f]{12}$")
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
     RecoveryCode.objects.filter(user=user).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     RecoveryCode.objects.bulk_create(
-        RecoveryCode(user=user, code_hash=_hash_code(c)) for c in codes
+        RecoveryCode(user=user, code_hash=hashers.make_password(_normalise_code(c))) for c in codes
     )
     return codes
 
@@ -380,11 +408,18 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None) -> lis
 
 
 def _recovery_code_consume(user: User, code: str) -> bool:
-    return bool(
-        RecoveryCode.objects.filter(
-            user=user, code_hash=_hash_code(code), used_at__isnull=True
-        ).update(used_at=timezone.now())
-    )
+    normalised = _normalise_code(code)
+    if not RECOVERY_CODE_PATTERN.match(normalised):
+        return False
+    for recovery in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        if hashers.check_password(normalised, recovery.code_hash):
+            # The conditional update makes a code usable once even under concurrent requests.
+            return bool(
+                RecoveryCode.objects.filter(pk=recovery.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()
+                )
+            )
+    return False
 
 
 # --- profile self-service -----------------------------------------------------------------

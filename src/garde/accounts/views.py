@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -197,8 +198,30 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 password_change_view = authenticated(PasswordChangeView.as_view())
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Links are built from GARDE_BASE_URL, never from the request's Host header."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        base = urlsplit(settings.BASE_URL)
+        services.password_reset_requested(email=form.cleaned_data["email"], request=self.request)
+        form.save(
+            domain_override=base.netloc,
+            use_https=base.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context,
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
 password_reset_view = public(
-    auth_views.PasswordResetView.as_view(
+    PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
         email_template_name="accounts/mail/password_reset.txt",
         subject_template_name="accounts/mail/password_reset_subject.txt",

@@ -23,8 +23,13 @@ class HealthOut(Schema):
     databases: dict[str, str]
 
 
-@router.get("/health", response=HealthOut, auth=None, summary="Liveness and database check")
-def get_health(request: HttpRequest) -> dict[str, Any]:
+@router.get(
+    "/health",
+    response={200: HealthOut, 503: HealthOut},
+    auth=None,
+    summary="Liveness and database check (503 when a database is unreachable)",
+)
+def get_health(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     databases: dict[str, str] = {}
     for alias in ("default", "connlogs"):
         try:
@@ -33,8 +38,13 @@ def get_health(request: HttpRequest) -> dict[str, Any]:
             databases[alias] = "ok"
         except Exception:
             databases[alias] = "unavailable"
-    status = "ok" if all(v == "ok" for v in databases.values()) else "degraded"
-    return {"status": status, "version": __version__, "databases": databases}
+    healthy = all(v == "ok" for v in databases.values())
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "version": __version__,
+        "databases": databases,
+    }
+    return (200 if healthy else 503), body
 
 
 class AuditEventOut(Schema):

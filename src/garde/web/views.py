@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from garde.accounts.models import User
@@ -15,6 +15,16 @@ from garde.core.roles import CLIENT_ROLES, STAFF_ROLES, Role
 from garde.core.selectors import audit_event_list_for_viewer
 
 AUDIT_PAGE_SIZE = 50
+
+
+def not_found_view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 as JSON under /api/ (clients parse errors), as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "field": None, "message": "No such API route."}},
+            status=404,
+        )
+    return render(request, "404.html", status=404)
 
 
 @public
