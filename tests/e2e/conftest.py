@@ -1,6 +1,6 @@
 """Browser fixtures: Debian's Chromium driven by Playwright (sync API) against pytest-django's
 ``live_server``. Browsers are never downloaded: the system Chromium is used, and the tests are
-skipped when it is missing (``.ci/install-chromium.sh`` installs it)."""
+skipped when it is missing (``.ci/install-browser-tools.sh`` installs it)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def browser() -> Iterator[Browser]:
     keeps Django's async-safety check."""
     if not CHROMIUM.exists():
         pytest.skip(
-            f"{CHROMIUM} is missing: run .ci/install-chromium.sh (never `playwright install`)"
+            f"{CHROMIUM} is missing: run .ci/install-browser-tools.sh (never `playwright install`)"
         )
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
