@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connections
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from garde import __version__
 from garde.api.auth import api_key
@@ -29,7 +30,7 @@ class HealthOut(Schema):
     auth=None,
     summary="Liveness and database check (503 when a database is unreachable)",
 )
-def get_health(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def get_health(request: HttpRequest) -> Status[dict[str, Any]]:
     databases: dict[str, str] = {}
     for alias in ("default", "connlogs"):
         try:
@@ -44,7 +45,7 @@ def get_health(request: HttpRequest) -> tuple[int, dict[str, Any]]:
         "version": __version__,
         "databases": databases,
     }
-    return (200 if healthy else 503), body
+    return Status(200 if healthy else 503, body)
 
 
 class AuditEventOut(Schema):
