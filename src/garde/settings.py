@@ -128,6 +128,10 @@ GARDE_PASSWORD_REMINDER_MONTHS = config.env_int("GARDE_PASSWORD_REMINDER_MONTHS"
 GARDE_AUDIT_RETENTION_DAYS = config.env_int("GARDE_AUDIT_RETENTION_DAYS", default=365)
 # Behind a reverse proxy, the client address is the first X-Forwarded-For entry.
 GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", default=False)
+# Legal deadlines (core/deadlines.py): French holidays of this subdivision too ("57", "67", "68"
+# for Alsace-Moselle), and whether an end on a non-working day moves to the next working day.
+GARDE_HOLIDAY_SUBDIVISION = os.environ.get("GARDE_HOLIDAY_SUBDIVISION", "") or None
+GARDE_DEADLINE_ROLL_FORWARD = config.env_bool("GARDE_DEADLINE_ROLL_FORWARD", default=True)
 GARDE_MFA_ISSUER = os.environ.get("GARDE_MFA_ISSUER", "Garde")
 GARDE_OPERATOR_NAME = os.environ.get("GARDE_OPERATOR_NAME", "inherent")
 
