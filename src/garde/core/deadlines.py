@@ -23,7 +23,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 @cache
 def _holidays(subdivision: str | None) -> holidays.HolidayBase:
-    return holidays.France(subdiv=subdivision or None)
+    calendar: holidays.HolidayBase = holidays.country_holidays("FR", subdiv=subdivision)
+    return calendar
 
 
 def is_working_day(day: date) -> bool:
