@@ -14,6 +14,8 @@ VERBS = {
     "migrate": "create or update the database tables (main store and connection-log store)",
     "demo": "load idempotent demo data and print the demo log-ins",
     "createadmin": "create an operator staff account (DPO by default)",
+    "register": "the register of processing: load-default, publish, export --format csv|json|pdf",
+    "retention": "apply the published retention rules (run [--dry-run]) or report past sweeps",
     "check": "check the configuration (add --deploy for production checks)",
 }
 

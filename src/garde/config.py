@@ -36,6 +36,7 @@ def data_dir() -> Path:
     path = Path(os.environ.get("GARDE_DATA_DIR") or "var").resolve()
     path.mkdir(parents=True, exist_ok=True)
     (path / "private").mkdir(exist_ok=True)
+    (path / "private" / "tmp").mkdir(exist_ok=True)
     (path / "static").mkdir(exist_ok=True)
     return path
 

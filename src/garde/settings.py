@@ -125,7 +125,6 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a bearer secret
 GARDE_LOCKOUT_THRESHOLD = config.env_int("GARDE_LOCKOUT_THRESHOLD", default=5)
 GARDE_LOCKOUT_MINUTES = config.env_int("GARDE_LOCKOUT_MINUTES", default=15)
 GARDE_PASSWORD_REMINDER_MONTHS = config.env_int("GARDE_PASSWORD_REMINDER_MONTHS", default=12)
-GARDE_AUDIT_RETENTION_DAYS = config.env_int("GARDE_AUDIT_RETENTION_DAYS", default=365)
 # Behind a reverse proxy, the client address is the first X-Forwarded-For entry.
 GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", default=False)
 # Legal deadlines (core/deadlines.py): French holidays of this subdivision too ("57", "67", "68"

@@ -1,5 +1,5 @@
 """The audit trail: append-only (model, queryset and database refuse changes), removed only by
-expiry, and visible to each viewer as far as their role allows."""
+the retention sweep (tests/retention), and visible to each viewer as far as their role allows."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from garde.accounts.models import Organisation, User
 from garde.core.errors import AuditImmutableError
 from garde.core.models import AuditEvent
 from garde.core.selectors import audit_event_list_for_viewer
-from garde.core.services import audit_purge_expired, audit_record
+from garde.core.services import audit_record
 from tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
@@ -73,28 +73,16 @@ def test_postgresql_refuses_deleting_a_recent_event_in_raw_sql(event: AuditEvent
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_purge_removes_only_expired_events_and_records_itself(
-    make_user: Callable[..., User], settings: object
-) -> None:
-    # given: one event 400 days old, one 300 days old, one today (retention 365 days)
-    settings.GARDE_AUDIT_RETENTION_DAYS = 365  # type: ignore[attr-defined]
+def test_purge_pks_removes_exactly_the_given_events(make_user: Callable[..., User]) -> None:
+    # given: three events old enough for PostgreSQL's trigger (the retention sweep picks them)
     user = make_user("member")
-    now = timezone.now()
-    with time_machine.travel(now - timedelta(days=400)):
-        old = audit_record(action="old", actor=user)
-    with time_machine.travel(now - timedelta(days=300)):
-        kept = audit_record(action="kept", actor=user)
-    recent = audit_record(action="recent", actor=user)
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        first, second, third = (audit_record(action="old", actor=user) for _ in range(3))
     # when
-    deleted = audit_purge_expired()
+    deleted = AuditEvent.objects.purge_pks([first.pk, third.pk, 999999])
     # then
-    assert deleted == 1
-    remaining = set(AuditEvent.objects.values_list("pk", flat=True))
-    assert old.pk not in remaining
-    assert {kept.pk, recent.pk} <= remaining
-    purge = AuditEvent.objects.get(action="audit.purged")
-    assert purge.details["deleted"] == 1
-    assert purge.details["retention_days"] == 365
+    assert deleted == 2
+    assert set(AuditEvent.objects.values_list("pk", flat=True)) == {second.pk}
 
 
 def test_dpo_sees_everything_org_admin_their_organisation_member_themselves(

@@ -19,7 +19,8 @@ from garde.accounts.models import User
 from garde.core.models import AuditEvent, PeriodicJobRun
 from garde.core.schedule import enqueue_due_jobs
 from garde.core.services import audit_record
-from garde.core.tasks import purge_expired_audit_events
+from garde.retention.tasks import retention_sweep_daily
+from tests.retention.factories import register_publish, retention_rule
 
 
 def _database_url() -> str:
@@ -36,11 +37,12 @@ def _database_url() -> str:
 def test_a_worker_process_runs_a_task_enqueued_through_the_database_backend(
     make_user: Callable[..., User],
 ) -> None:
-    # given: an expired audit event, and the purge task on the database queue
+    # given: a published one-year rule, an expired audit event, and the sweep on the queue
+    register_publish(retention_rule())
     user = make_user("member")
     with time_machine.travel(timezone.now() - timedelta(days=400)):
         old = audit_record(action="old", actor=user)
-    result = purge_expired_audit_events.enqueue()
+    result = retention_sweep_daily.enqueue()
     assert result.status == TaskResultStatus.READY
     # when: a separate worker process drains the queue
     env = {**os.environ, "GARDE_DATABASE_URL": _database_url()}
@@ -56,7 +58,8 @@ def test_a_worker_process_runs_a_task_enqueued_through_the_database_backend(
     assert completed.returncode == 0, completed.stderr
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL
-    assert result.return_value == 1
+    assert result.return_value is not None
+    assert result.return_value["erased"] == 1
     assert not AuditEvent.objects.filter(pk=old.pk).exists()
 
 
@@ -66,7 +69,7 @@ def test_periodic_jobs_are_enqueued_once_per_interval() -> None:
     again = enqueue_due_jobs()
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
         next_day = enqueue_due_jobs()
-    assert first == ["core.purge_expired_audit_events"]
+    assert first == ["retention.sweep"]
     assert again == []
-    assert next_day == ["core.purge_expired_audit_events"]
+    assert next_day == ["retention.sweep"]
     assert PeriodicJobRun.objects.count() == 1

@@ -57,10 +57,25 @@ def log_in(page: Page, base: str, email: str) -> None:
     page.wait_for_url(base + "/")
 
 
-@pytest.mark.parametrize("path", ["/", "/en/", "/accounts/login/", "/accounts/password/reset/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/en/",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/confidentialite/",
+        "/en/privacy/",
+        "/confidentialite/versions/",
+        "/confidentialite/versions/1/",
+    ],
+)
 def test_public_pages_have_no_serious_violation(
     axe_page: Page, live_server: LiveServer, path: str
 ) -> None:
+    from garde.register.defaults import register_load_default
+
+    register_load_default()
     axe_page.goto(live_server.url + path)
     assert violations(axe_page) == []
 
@@ -89,7 +104,19 @@ def test_console_pages_have_no_serious_violation(axe_page: Page, live_server: Li
     demo.load()
     log_in(axe_page, live_server.url, "dpo@inherent.example")
     found = {}
-    for path in ["/console/", "/console/audit/", "/console/api-keys/"]:
+    from garde.register.defaults import register_load_default
+
+    register_load_default()
+    for path in [
+        "/console/",
+        "/console/audit/",
+        "/console/api-keys/",
+        "/console/register/",
+        "/console/register/versions/",
+        "/console/register/versions/1/",
+        "/console/register/activities/newsletter/",
+        "/console/register/activities/newsletter/edit/",
+    ]:
         axe_page.goto(live_server.url + path)
         found[path] = violations(axe_page)
     assert found == {path: [] for path in found}

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from garde.accounts.api import router as accounts_router
 from garde.core.api import router as core_router
 from garde.core.errors import GardeError
+from garde.register.api import router as register_router
 
 api = NinjaAPI(
     title="Garde API",
@@ -70,3 +71,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", register_router)

@@ -7,3 +7,4 @@ class ApiScope(models.TextChoices):
 
     AUDIT_READ = "audit:read", _("Lire le journal d'audit de l'organisation")
     ACCOUNTS_READ = "accounts:read", _("Lire les utilisateurs de l'organisation")
+    REGISTER_READ = "register:read", _("Lire le registre des traitements publié")

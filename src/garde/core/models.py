@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -21,9 +22,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditImmutableError("Audit events cannot be changed.")
 
-    def purge_older_than(self, cutoff: Any) -> int:
-        """Delete events that occurred before ``cutoff``; only ``audit_purge_expired`` calls it."""
-        expired = self.filter(occurred_at__lt=cutoff)
+    def purge_pks(self, pks: Sequence[Any]) -> int:
+        """Delete the events ``pks`` in one statement and return how many went. Only the
+        retention engine calls it (``garde.core.retention``), for events its published rule has
+        made due; on PostgreSQL a trigger still refuses events younger than 180 days."""
+        expired = self.filter(pk__in=list(pks))
         expired.query.clear_ordering(force=True)
         return int(expired._raw_delete(expired.db))
 
@@ -32,8 +35,8 @@ class AuditEvent(models.Model):
     """Who did what, to which object, when and from where.
 
     Rows are written by services in the transaction of the change they record. No code path
-    updates them (model, queryset and a database trigger all refuse) and only the expiry purge
-    deletes them.
+    updates them (model, queryset and a database trigger all refuse) and only the retention
+    engine deletes them, when the register's rule for ``core.audit_events`` makes them due.
     """
 
     occurred_at = models.DateTimeField(db_index=True)

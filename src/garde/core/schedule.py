@@ -18,11 +18,8 @@ from garde.core.models import PeriodicJobRun
 logger = logging.getLogger(__name__)
 
 PERIODIC_JOBS: list[tuple[str, timedelta, str]] = [
-    (
-        "core.purge_expired_audit_events",
-        timedelta(days=1),
-        "garde.core.tasks.purge_expired_audit_events",
-    ),
+    # Applies the published register's retention rules, the audit trail's included.
+    ("retention.sweep", timedelta(days=1), "garde.retention.tasks.retention_sweep_daily"),
 ]
 
 

@@ -3,11 +3,10 @@ own transaction, so the change and its record commit or fail together."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -56,18 +55,3 @@ def audit_record(
         source_ip=client_ip(request),
         details=details or {},
     )
-
-
-@transaction.atomic
-def audit_purge_expired(*, now: Any = None) -> int:
-    """Delete audit events older than GARDE_AUDIT_RETENTION_DAYS (CNIL 2021-122: 6 to 12 months
-    as a rule). Returns the number deleted and records the purge itself."""
-    now = now or timezone.now()
-    days = settings.GARDE_AUDIT_RETENTION_DAYS
-    cutoff = now - timedelta(days=days)
-    deleted = AuditEvent.objects.purge_older_than(cutoff)
-    audit_record(
-        action="audit.purged",
-        details={"deleted": deleted, "cutoff": cutoff.isoformat(), "retention_days": days},
-    )
-    return deleted

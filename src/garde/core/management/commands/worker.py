@@ -16,7 +16,7 @@ from garde.core.schedule import start_scheduler
 class Command(BaseCommand):
     help = (
         "Run background tasks from the database queue. Several workers, on several "
-        "machines, may run at once. Also enqueues periodic jobs (audit purge, ...)."
+        "machines, may run at once. Also enqueues periodic jobs (retention sweep, ...)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
