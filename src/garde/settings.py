@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "garde.accounts",
     "garde.api",
     "garde.register",
+    "garde.requests",
     "garde.retention",
     "garde.web",
 ]
@@ -125,6 +126,12 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a bearer secret
 GARDE_LOCKOUT_THRESHOLD = config.env_int("GARDE_LOCKOUT_THRESHOLD", default=5)
 GARDE_LOCKOUT_MINUTES = config.env_int("GARDE_LOCKOUT_MINUTES", default=15)
 GARDE_PASSWORD_REMINDER_MONTHS = config.env_int("GARDE_PASSWORD_REMINDER_MONTHS", default=12)
+# Largest file a request attachment may be (requests/attachments.py), 10 MiB by default.
+GARDE_UPLOAD_MAX_BYTES = config.env_int("GARDE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploads up to the limit stay in memory until encrypted; anything larger (to be refused) is
+# spooled inside the private area, never in the system's shared temporary directory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = GARDE_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(PRIVATE_DIR / "tmp")
 # Behind a reverse proxy, the client address is the first X-Forwarded-For entry.
 GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", default=False)
 # Legal deadlines (core/deadlines.py): French holidays of this subdivision too ("57", "67", "68"

@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("garde.accounts.urls")),
     path("", include("garde.api.urls")),
     path("", include("garde.register.urls")),
+    path("", include("garde.requests.urls")),
     path("", include("garde.retention.urls")),
     path("", include("garde.web.urls")),
     prefix_default_language=False,

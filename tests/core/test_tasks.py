@@ -65,11 +65,15 @@ def test_a_worker_process_runs_a_task_enqueued_through_the_database_backend(
 
 @pytest.mark.django_db
 def test_periodic_jobs_are_enqueued_once_per_interval() -> None:
+    now = timezone.now()
     first = enqueue_due_jobs()
     again = enqueue_due_jobs()
-    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+    with time_machine.travel(now + timedelta(hours=1, minutes=1)):
+        next_hour = enqueue_due_jobs()
+    with time_machine.travel(now + timedelta(days=1, minutes=1)):
         next_day = enqueue_due_jobs()
-    assert first == ["retention.sweep"]
+    assert first == ["retention.sweep", "requests.reminders", "requests.housekeeping"]
     assert again == []
-    assert next_day == ["retention.sweep"]
-    assert PeriodicJobRun.objects.count() == 1
+    assert next_hour == ["requests.reminders"]
+    assert next_day == ["retention.sweep", "requests.reminders", "requests.housekeeping"]
+    assert PeriodicJobRun.objects.count() == 3

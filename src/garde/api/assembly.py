@@ -13,6 +13,7 @@ from garde.accounts.api import router as accounts_router
 from garde.core.api import router as core_router
 from garde.core.errors import GardeError
 from garde.register.api import router as register_router
+from garde.requests.api import router as requests_router
 
 api = NinjaAPI(
     title="Garde API",
@@ -71,4 +72,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", requests_router)
 api.add_router("/", register_router)

@@ -7,4 +7,6 @@ class ApiScope(models.TextChoices):
 
     AUDIT_READ = "audit:read", _("Lire le journal d'audit de l'organisation")
     ACCOUNTS_READ = "accounts:read", _("Lire les utilisateurs de l'organisation")
+    REQUESTS_READ = "requests:read", _("Lire les demandes RGPD de l'organisation")
+    REQUESTS_WRITE = "requests:write", _("Déposer des demandes RGPD pour l'organisation")
     REGISTER_READ = "register:read", _("Lire le registre des traitements publié")

@@ -39,3 +39,12 @@ def encrypt_text(plain: str) -> str:
 
 def decrypt_text(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """Files at rest (request attachments): the same keys and rotation as ``encrypt_text``."""
+    return _fernet().encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)

@@ -8,11 +8,15 @@ from datetime import date
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from garde.accounts.models import User
+from garde.accounts.selectors import user_roles
 from garde.core.permissions import public, roles_required
 from garde.core.roles import CLIENT_ROLES, STAFF_ROLES, Role
 from garde.core.selectors import audit_event_list_for_viewer
+from garde.requests.choices import OPEN_STATUSES, Queue
+from garde.requests.selectors import request_list_for_organisation, request_list_for_requester
 
 AUDIT_PAGE_SIZE = 50
 
@@ -39,7 +43,28 @@ def portal_home_view(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*CLIENT_ROLES)
 def portal_rgpd_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/portal_rgpd.html", {"tab": "rgpd"})
+    """The "RGPD" tab: the user's own requests and the forms (requests app)."""
+    user: User = request.user  # type: ignore[assignment]
+    can_handle = bool(user_roles(user) & {Role.ORG_ADMIN, Role.ORG_DPO})
+    org_open = (
+        request_list_for_organisation(user=user)
+        .filter(queue=Queue.ORGANISATION, status__in=OPEN_STATUSES)
+        .count()
+        if can_handle
+        else 0
+    )
+    return render(
+        request,
+        "requests/portal_tab.html",
+        {
+            "tab": "rgpd",
+            "my_requests": request_list_for_requester(user=user),
+            "can_handle": can_handle,
+            "org_open": org_open,
+            "today": timezone.localdate(),
+            "open_statuses": [str(s) for s in OPEN_STATUSES],
+        },
+    )
 
 
 @roles_required(*STAFF_ROLES)

@@ -1,0 +1,2 @@
+"""Views of the RGPD tab requests: ``portal`` (client users), ``public`` (people without an
+account), ``console`` (operator staff)."""
