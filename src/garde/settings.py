@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "garde.core",
     "garde.accounts",
     "garde.api",
+    "garde.dsr",
     "garde.register",
     "garde.requests",
     "garde.retention",
@@ -134,7 +135,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = GARDE_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(PRIVATE_DIR / "tmp")
 # Behind a reverse proxy, the client address is the first X-Forwarded-For entry.
 GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", default=False)
-# Legal deadlines (core/deadlines.py): French holidays of this subdivision too ("57", "67", "68"
+# Legal deadlines (core/deadlines.py): French holidays of this subdivision too ("57" or "6AE"
 # for Alsace-Moselle), and whether an end on a non-working day moves to the next working day.
 GARDE_HOLIDAY_SUBDIVISION = os.environ.get("GARDE_HOLIDAY_SUBDIVISION", "") or None
 GARDE_DEADLINE_ROLL_FORWARD = config.env_bool("GARDE_DEADLINE_ROLL_FORWARD", default=True)

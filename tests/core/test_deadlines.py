@@ -89,3 +89,12 @@ def test_r01_due_is_a_working_day_about_a_month_later(received: datetime) -> Non
     day = received.astimezone(PARIS).date()
     assert is_working_day(due)
     assert day + timedelta(days=28) <= due <= day + timedelta(days=31 + 5)
+
+
+def test_an_unknown_holiday_subdivision_is_reported_at_start_up(settings: object) -> None:
+    from garde.core.checks import holiday_subdivision_check
+
+    settings.GARDE_HOLIDAY_SUBDIVISION = "67"  # type: ignore[attr-defined]
+    assert [m.id for m in holiday_subdivision_check()] == ["garde.E001"]
+    settings.GARDE_HOLIDAY_SUBDIVISION = "57"  # type: ignore[attr-defined]
+    assert holiday_subdivision_check() == []
