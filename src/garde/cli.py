@@ -15,6 +15,7 @@ VERBS = {
     "demo": "load idempotent demo data and print the demo log-ins",
     "createadmin": "create an operator staff account (DPO by default)",
     "register": "the register of processing: load-default, publish, export --format csv|json|pdf",
+    "dsr": "the fulfilment engine's data map: dataset import|export|list, system add|test|list",
     "retention": "apply the published retention rules (run [--dry-run]) or report past sweeps",
     "check": "check the configuration (add --deploy for production checks)",
 }

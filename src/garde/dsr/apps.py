@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DsrConfig(AppConfig):
+    name = "garde.dsr"
+    label = "dsr"
+    verbose_name = "Fulfilment engine"
