@@ -25,6 +25,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 
+from garde.register.formatting import localized, retention_period_text
+
 LANGUAGES = ("fr", "en")
 
 # EEA member states: a recipient elsewhere is in a third country (GDPR art. 15(1)(c), 44).
@@ -104,68 +106,16 @@ def date_text(value: date | datetime | None, language: str) -> str:
         return str(formats.date_format(value, "DATE_FORMAT"))
 
 
-def localized(row: dict[str, Any], name: str, language: str) -> Any:
-    """``row[name_<language>]``, falling back to French, the register's first language."""
-    if language != "fr":
-        value = row.get(f"{name}_{language}")
-        if value:
-            return value
-    return row.get(f"{name}_fr")
-
-
 def names(rows: Iterable[dict[str, Any]], language: str) -> list[str]:
     return [str(localized(row, "name", language)) for row in rows]
 
 
-_UNITS = {
-    "fr": {"years": ("an", "ans"), "months": ("mois", "mois"), "days": ("jour", "jours")},
-    "en": {"years": ("year", "years"), "months": ("month", "months"), "days": ("day", "days")},
-}
-_ANCHORS = {
-    "fr": {
-        "collection": "la collecte",
-        "last_contact": "le dernier contact",
-        "end_of_contract": "la fin du contrat",
-        "unsubscription": "la désinscription",
-        "connection": "la connexion",
-        "request_closure": "la clôture de la demande",
-        "process_end": "la fin du processus de recrutement",
-        "account_closure": "la fermeture du compte",
-        "event": "l'événement enregistré",
-        "consent": "le recueil du choix",
-    },
-    "en": {
-        "collection": "collection",
-        "last_contact": "the last contact",
-        "end_of_contract": "the end of the contract",
-        "unsubscription": "unsubscription",
-        "connection": "the connection",
-        "request_closure": "the closure of the request",
-        "process_end": "the end of the recruitment process",
-        "account_closure": "the closure of the account",
-        "event": "the recorded event",
-        "consent": "the recording of the choice",
-    },
-}
-
-
 def retention_text(rule: dict[str, Any], language: str) -> str:
     """ "Demandes : 5 ans à compter de la clôture de la demande" from a snapshot rule."""
-    anchor = _ANCHORS[language].get(rule["anchor"], rule["anchor"])
-    count: int | None = rule["count"]
-    if count is None:
-        period = f"jusqu'à {anchor}" if language == "fr" else f"until {anchor}"
-    else:
-        singular, plural = _UNITS[language].get(rule["unit"], (rule["unit"], rule["unit"]))
-        unit = singular if count == 1 else plural
-        period = (
-            f"{count} {unit} à compter de {anchor}"
-            if language == "fr"
-            else f"{count} {unit} from {anchor}"
-        )
-    period = re.sub(r"\bà le ", "au ", re.sub(r"\bde le ", "du ", period))
     colon = " : " if language == "fr" else ": "
-    return f"{localized(rule, 'description', language)}{colon}{period}"
+    return (
+        f"{localized(rule, 'description', language)}{colon}{retention_period_text(rule, language)}"
+    )
 
 
 def _tokens(services: str) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from garde.register.formatting import localized
 from garde.register.models import RegisterVersion
 from garde.register.selectors import register_version_latest
 from garde.requests.documents import (
@@ -31,7 +32,6 @@ from garde.requests.documents import (
     date_text,
     document_html,
     document_pdf,
-    localized,
     names,
     retention_text,
 )

@@ -34,11 +34,11 @@ from garde.core.errors import GardeError
 from garde.core.permissions import roles_required
 from garde.core.roles import CLIENT_ROLES, Role
 from garde.core.services import audit_record
+from garde.register.formatting import localized
 from garde.register.selectors import register_version_latest
 from garde.requests import console_forms as cf
 from garde.requests import services
 from garde.requests.choices import OPEN_STATUSES, Channel, RequestKind, Right, Status
-from garde.requests.documents import localized
 from garde.requests.letters import (
     ACCESS_RIGHTS,
     ANSWER,
