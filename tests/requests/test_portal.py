@@ -657,3 +657,20 @@ def test_the_org_queue_lists_the_organisations_requests_by_due_date(
     assert page.index(second.reference) < page.index(first.reference)
     assert elsewhere.reference not in page
     assert "En retard" in page
+
+
+@pytest.mark.django_db
+def test_r80_each_portal_form_shows_the_collection_notice_of_the_register(
+    client: Client, make_user: Callable[..., User]
+) -> None:
+    from garde.register.defaults import register_load_default
+    from tests.conftest import log_in as sign_in
+
+    register_load_default()
+    sign_in(client, make_user("org_admin"))
+    for kind in ("rights", "assistance", "pia", "breach"):
+        path = f"/portal/rgpd/{kind}/new/"
+        body = client.get(path).content.decode()
+        assert "Vos données dans ce formulaire" in body, path
+        assert "dpd@adista.fr" in body, path
+        assert "supprimée au bout de" not in body, path

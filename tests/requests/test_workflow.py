@@ -368,6 +368,7 @@ def test_r22_forwarding_goes_to_the_clients_privacy_contact_and_tells_the_reques
     [to_client] = mails_to("dpo@acme.example")
     assert hosted_request.reference in to_client.subject
     assert "Supprimez mon compte client chez Acme." in to_client.body
+    assert "Effacement" in to_client.body
     [to_requester] = mails_to("chloe@example.org")
     assert "Acme Industries" in to_requester.body
     assert "dpo@acme.example" in to_requester.body

@@ -19,6 +19,7 @@ from garde.requests.choices import (
     RefusalReason,
     RequesterRelation,
     RequestKind,
+    Right,
     Status,
 )
 
@@ -126,6 +127,11 @@ class Request(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def rights_labels(self) -> list[str]:
+        """The rights asked for, by their names in the active language."""
+        return [str(Right(r).label) if r in Right.values else r for r in self.rights]
 
     @property
     def effective_due_date(self) -> date:

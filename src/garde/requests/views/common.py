@@ -18,6 +18,25 @@ from garde.requests.forms import form_add_service_error
 from garde.requests.models import Attachment, Request
 
 
+def collection_notice(activity_slug: str) -> dict[str, Any]:
+    """The short GDPR art. 13 notice shown under a collection form (R-80), taken from the latest
+    published register so that it says what the full notice says."""
+    from django.utils.translation import get_language
+
+    from garde.register.notice_content import notice_build, notice_language
+    from garde.register.selectors import register_version_latest
+
+    version = register_version_latest()
+    if version is None:
+        return {"notice_activity": None, "notice_operator": None}
+    notice = notice_build(version, notice_language(get_language()))
+    activity = next(
+        (a for rows in notice.sections.values() for a in rows if a.slug == activity_slug),
+        None,
+    )
+    return {"notice_activity": activity, "notice_operator": notice.operator}
+
+
 def file_response(attachment: Attachment, data: bytes) -> HttpResponse:
     """A download: always as an attachment, never rendered by the browser, never cached."""
     response = HttpResponse(data, content_type=attachment.content_type)

@@ -55,6 +55,7 @@ from garde.requests.forms import (
 )
 from garde.requests.models import Attachment, Request
 from garde.requests.views.common import (
+    collection_notice,
     deadline_context,
     file_response,
     post_message,
@@ -201,7 +202,16 @@ def _new_request_page(request: HttpRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "requests/portal_new.html",
-        {"form": form, "kind": kind, "title": page["title"], "intro": page["intro"], "tab": "rgpd"},
+        {
+            "form": form,
+            "kind": kind,
+            "title": page["title"],
+            "intro": page["intro"],
+            "tab": "rgpd",
+            **collection_notice(
+                "breaches" if kind == RequestKind.BREACH_REPORT else "rights-requests"
+            ),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -5,8 +5,6 @@ written to the audit trail, and an unknown token is "not found"."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,35 +16,18 @@ from django.views.decorators.cache import never_cache
 
 from garde.core.errors import GardeError
 from garde.core.permissions import public
-from garde.register.notice_content import notice_build, notice_language
-from garde.register.selectors import register_version_latest
 from garde.requests import selectors, services
 from garde.requests.attachments import attachment_open, request_submit_with_files
 from garde.requests.choices import Channel, RequesterRelation, RequestKind
 from garde.requests.forms import MessageForm, PublicRightsRequestForm, form_add_service_error
 from garde.requests.views.common import (
+    collection_notice,
     file_response,
     post_message,
     request_page_context,
 )
 
 HONEYPOT = "website"
-# The register activity whose notice the form shows at collection (GDPR art. 13).
-NOTICE_ACTIVITY = "rights-requests"
-
-
-def _collection_notice() -> dict[str, Any]:
-    """The short art. 13 notice, taken from the latest published register when there is one,
-    so that it says what the full notice says."""
-    version = register_version_latest()
-    if version is None:
-        return {"notice_activity": None, "notice_operator": None}
-    notice = notice_build(version, notice_language(get_language()))
-    activity = next(
-        (a for rows in notice.sections.values() for a in rows if a.slug == NOTICE_ACTIVITY),
-        None,
-    )
-    return {"notice_activity": activity, "notice_operator": notice.operator}
 
 
 @public
@@ -86,7 +67,7 @@ def form_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "honeypot": HONEYPOT,
             "days": services.UNCONFIRMED_DAYS,
-            **_collection_notice(),
+            **collection_notice("rights-requests"),
         },
         status=400 if form.errors else 200,
     )
