@@ -332,3 +332,15 @@ def test_the_list_is_paginated_and_filtered(
 def test_the_routes_are_in_the_openapi_document(client: Client) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/requests", "/api/v1/requests/{reference}"} <= set(paths)
+
+
+@pytest.mark.parametrize("relation", ["client_user", "operator_data", "client_data_subject"])
+def test_a_client_key_reads_back_every_request_it_filed(
+    client: Client, acme_key: dict[str, str], relation: str
+) -> None:
+    created = post(client, rights_body(requester_relation=relation), acme_key)
+    assert created.status_code == 201
+    reference = created.json()["reference"]
+    assert client.get(f"{URL}/{reference}", **acme_key).status_code == 200
+    listed = client.get(URL, **acme_key).json()
+    assert [item["reference"] for item in listed["items"]] == [reference]

@@ -21,7 +21,7 @@ from garde.accounts.choices import OrganisationKind
 from garde.accounts.models import Organisation, User
 from garde.accounts.selectors import user_organisation, user_roles
 from garde.core.roles import Role
-from garde.requests.choices import OPEN_STATUSES, Queue, RequestKind
+from garde.requests.choices import OPEN_STATUSES, Channel, Queue, RequestKind
 from garde.requests.models import Attachment, Message, Request
 
 ORGANISATION_REQUEST_KINDS = (RequestKind.ASSISTANCE, RequestKind.PIA, RequestKind.BREACH_REPORT)
@@ -55,11 +55,14 @@ def request_list_for_operator(*, user: User) -> QuerySet[Request]:
 def request_list_for_api_key(*, organisation: Organisation) -> QuerySet[Request]:
     """What an API key of ``organisation`` may read: an operator key reads the operator's
     queue; a client key reads what the client's org_admin/org_dpo handles or follows (never a
-    member's own request to the operator)."""
+    member's own request to the operator), plus every request it filed through the API, so a
+    client can always read back what it submitted."""
     if organisation.kind == OrganisationKind.OPERATOR:
         return Request.objects.filter(queue=Queue.OPERATOR, email_confirmed_at__isnull=False)
     return Request.objects.filter(
-        Q(queue=Queue.ORGANISATION) | Q(kind__in=ORGANISATION_REQUEST_KINDS),
+        Q(queue=Queue.ORGANISATION)
+        | Q(kind__in=ORGANISATION_REQUEST_KINDS)
+        | Q(channel=Channel.API, requester__isnull=True),
         organisation=organisation,
     )
 
