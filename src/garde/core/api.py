@@ -14,6 +14,7 @@ from garde import __version__
 from garde.api.auth import api_key
 from garde.api.choices import ApiScope
 from garde.core.models import AuditEvent
+from garde.core.selectors import audit_event_list_for_organisation
 
 router = Router(tags=["core"])
 
@@ -75,11 +76,10 @@ class AuditFilter(Schema):
 )
 def list_audit_events(request: HttpRequest, filters: Query[AuditFilter]) -> list[AuditEvent]:
     key = request.api_key  # type: ignore[attr-defined]
-    events = AuditEvent.objects.filter(organisation=key.organisation)
-    if filters.action:
-        events = events.filter(action__startswith=filters.action)
-    if filters.since:
-        events = events.filter(occurred_at__gte=filters.since)
-    if filters.before_id:
-        events = events.filter(id__lt=filters.before_id)
-    return list(events.order_by("-id")[: filters.limit])
+    return audit_event_list_for_organisation(
+        organisation=key.organisation,
+        action=filters.action,
+        since=filters.since,
+        before_id=filters.before_id,
+        limit=filters.limit,
+    )

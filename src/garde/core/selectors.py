@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -11,7 +11,26 @@ from garde.core.models import AuditEvent
 from garde.core.roles import Role
 
 if TYPE_CHECKING:
-    from garde.accounts.models import User
+    from garde.accounts.models import Organisation, User
+
+
+def audit_event_list_for_organisation(
+    *,
+    organisation: Organisation,
+    action: str = "",
+    since: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """An organisation's events, newest first, for its API keys (keyset cursor ``before_id``)."""
+    events = AuditEvent.objects.filter(organisation=organisation)
+    if action:
+        events = events.filter(action__startswith=action)
+    if since:
+        events = events.filter(occurred_at__gte=since)
+    if before_id:
+        events = events.filter(id__lt=before_id)
+    return list(events.order_by("-id")[:limit])
 
 
 def audit_event_list_for_viewer(

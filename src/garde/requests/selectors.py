@@ -116,6 +116,20 @@ def message_list_for_handler(*, request: Request) -> QuerySet[Message]:
     return request.messages.select_related("author").prefetch_related("attachments")
 
 
+def attachment_get_for_client_user(*, user: User, pk: int) -> Attachment | None:
+    """A file a client user may download: any file of a request in their organisation's queue
+    when they handle it, else a requester-visible file of a request they take part in."""
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        return None
+    if request_get_for_org_handler(user=user, pk=attachment.request_id) is not None:
+        return attachment
+    request = request_get_for_participant(user=user, pk=attachment.request_id)
+    if request is None or not attachment_list_for_requester(request=request).filter(pk=pk).exists():
+        return None
+    return attachment
+
+
 def attachment_list_for_requester(*, request: Request) -> QuerySet[Attachment]:
     """Files the requester may download: theirs, the answer's, and documents joined to the
     request itself (letters, packs); never a file joined to an internal note."""

@@ -53,7 +53,7 @@ from garde.requests.forms import (
     RightsRequestForm,
     form_add_service_error,
 )
-from garde.requests.models import Attachment, Request
+from garde.requests.models import Request
 from garde.requests.views.common import (
     collection_notice,
     deadline_context,
@@ -281,16 +281,9 @@ def attachment_view(request: HttpRequest, pk: int) -> HttpResponse:
     get the files of internal notes. Anything else is "not found", never "forbidden", so
     that ids reveal nothing."""
     user = _user(request)
-    attachment = Attachment.objects.filter(pk=pk).first()
+    attachment = selectors.attachment_get_for_client_user(user=user, pk=pk)
     if attachment is None:
         raise Http404
-    obj = selectors.request_get_for_org_handler(user=user, pk=attachment.request_id)
-    if obj is None:
-        obj = selectors.request_get_for_participant(user=user, pk=attachment.request_id)
-        if obj is None or not (
-            selectors.attachment_list_for_requester(request=obj).filter(pk=pk).exists()
-        ):
-            raise Http404
     try:
         data = attachment_open(attachment=attachment, actor=user, request_http=request)
     except GardeError as error:
