@@ -139,6 +139,12 @@ GARDE_TRUST_X_FORWARDED_FOR = config.env_bool("GARDE_TRUST_X_FORWARDED_FOR", def
 # for Alsace-Moselle), and whether an end on a non-working day moves to the next working day.
 GARDE_HOLIDAY_SUBDIVISION = os.environ.get("GARDE_HOLIDAY_SUBDIVISION", "") or None
 GARDE_DEADLINE_ROLL_FORWARD = config.env_bool("GARDE_DEADLINE_ROLL_FORWARD", default=True)
+# Fulfilment engine (dsr): time budget of one access request across all systems, how long an
+# access package stays downloadable before its file is deleted, and the erasure strategy for a
+# data category no ErasurePolicy covers (null, fixed, hash, random, delete).
+GARDE_DSR_TIME_BUDGET_SECONDS = config.env_int("GARDE_DSR_TIME_BUDGET_SECONDS", default=60)
+GARDE_DSR_PACKAGE_DAYS = config.env_int("GARDE_DSR_PACKAGE_DAYS", default=30)
+GARDE_DSR_DEFAULT_STRATEGY = os.environ.get("GARDE_DSR_DEFAULT_STRATEGY", "null")
 GARDE_MFA_ISSUER = os.environ.get("GARDE_MFA_ISSUER", "Garde")
 GARDE_OPERATOR_NAME = os.environ.get("GARDE_OPERATOR_NAME", "inherent")
 

@@ -11,6 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from garde.core.errors import GardeError
 from garde.dsr.choices import SystemType
+from garde.dsr.cli import access as access_cli
+from garde.dsr.cli import draft as draft_cli
+from garde.dsr.cli import erasure as erasure_cli
 from garde.dsr.errors import DatasetInvalidError
 from garde.dsr.models import Dataset, DataSystem
 from garde.dsr.services import dataset_import, system_add, system_test
@@ -26,7 +29,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        kinds = parser.add_subparsers(dest="kind", required=True, metavar="dataset|system")
+        kinds = parser.add_subparsers(
+            dest="kind", required=True, metavar="dataset|system|access|erase|replay-erasures"
+        )
 
         dataset = kinds.add_parser(
             "dataset",
@@ -51,6 +56,7 @@ class Command(BaseCommand):
         )
         export.add_argument("fides_key", help="the dataset's fides_key")
         export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+        draft_cli.add_arguments(dataset_actions)
         dataset_actions.add_parser(
             "list",
             help="list the imported datasets",
@@ -95,11 +101,19 @@ class Command(BaseCommand):
             help="list the systems (passwords masked)",
             description="One line per system: name, type, masked URL, last test, datasets.",
         )
+        access_cli.add_arguments(kinds)
+        erasure_cli.add_arguments(kinds)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        kind, action = options["kind"], options["action"]
+        kind, action = options["kind"], options.get("action")
         try:
-            if kind == "dataset":
+            if kind in access_cli.VERBS:
+                access_cli.handle(self, options)
+            elif kind in erasure_cli.VERBS:
+                erasure_cli.handle(self, options)
+            elif kind == "dataset" and action in draft_cli.VERBS:
+                draft_cli.handle(self, options)
+            elif kind == "dataset":
                 if action == "import":
                     self._dataset_import(options["file"], options["system"])
                 elif action == "export":
