@@ -15,6 +15,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("garde.accounts.urls")),
     path("", include("garde.api.urls")),
+    path("", include("garde.dsr.urls")),
+    path("", include("garde.dsr.console_urls")),
     path("", include("garde.register.urls")),
     path("", include("garde.requests.urls")),
     path("", include("garde.retention.urls")),

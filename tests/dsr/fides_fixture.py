@@ -1,8 +1,7 @@
 """Test helpers for Fides' example database and datasets (``/work/shared/fixtures/fides``).
 
-``fides_dataset_specs_for_tests`` is a deliberately minimal YAML -> spec mapping, only for the
-engine's tests until the real parser (``garde.dsr.datasets.dataset_parse``) is used instead: no
-validation, no line numbers, only the keys the example datasets use.
+The datasets are read by Garde's own parser (``garde.dsr.datasets.dataset_parse``), from the
+files exactly as Fides ships them.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import yaml
+from fideslang.default_taxonomy import DEFAULT_TAXONOMY
 
-from garde.dsr.spec import CollectionSpec, DatasetSpec, FieldSpec, Reference
+from garde.dsr.datasets import dataset_parse
+from garde.dsr.spec import DatasetSpec
 
 FIDES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "fides"
 if not FIDES_DIR.is_dir():
@@ -46,54 +45,31 @@ FIDES_COUNTS = {
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def _field_for_tests(raw: dict[str, Any], parent: tuple[str, ...] = ()) -> FieldSpec:
-    meta = raw.get("fides_meta") or {}
-    path = (*parent, raw["name"])
-    references = []
-    for ref in meta.get("references") or []:
-        collection, _, dotted = ref["field"].partition(".")
-        references.append(Reference(ref["dataset"], collection, dotted, ref.get("direction")))
-    return FieldSpec(
-        name=raw["name"],
-        path=path,
-        data_categories=tuple(raw.get("data_categories") or ()),
-        identity=meta.get("identity"),
-        primary_key=bool(meta.get("primary_key", False)),
-        references=tuple(references),
-        data_type=meta.get("data_type"),
-        length=meta.get("length"),
-        fields=tuple(_field_for_tests(f, path) for f in raw.get("fields") or ()),
+def _taxonomy_keys() -> set[str]:
+    return {c.fides_key for c in DEFAULT_TAXONOMY.data_category}
+
+
+def fides_dataset_specs(
+    path: Path, *, stored: dict[str, DatasetSpec] | None = None
+) -> list[DatasetSpec]:
+    """The datasets of a Fides YAML file, read by Garde's own parser (validated, unchanged
+    file), against fideslang's default taxonomy so no database is needed."""
+    return dataset_parse(
+        path.read_text(encoding="utf-8"),
+        filename=path.name,
+        stored=stored or {},
+        categories=_taxonomy_keys(),
     )
 
 
-def fides_dataset_specs_for_tests(path: Path) -> list[DatasetSpec]:
-    """Test helper only: map a Fides dataset YAML file to spec objects, without validation."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        DatasetSpec(
-            fides_key=d["fides_key"],
-            name=d.get("name", d["fides_key"]),
-            description=d.get("description", ""),
-            collections=tuple(
-                CollectionSpec(
-                    name=c["name"],
-                    fields=tuple(_field_for_tests(f) for f in c["fields"]),
-                    data_categories=tuple(c.get("data_categories") or ()),
-                )
-                for c in d["collections"]
-            ),
-        )
-        for d in document["dataset"]
-    ]
-
-
 def example_datasets() -> list[DatasetSpec]:
-    return fides_dataset_specs_for_tests(EXAMPLE_YAML)
+    return fides_dataset_specs(EXAMPLE_YAML)
 
 
 def extended_datasets() -> list[DatasetSpec]:
-    return fides_dataset_specs_for_tests(EXAMPLE_YAML) + fides_dataset_specs_for_tests(
-        EXTENDED_YAML
+    example = example_datasets()
+    return example + fides_dataset_specs(
+        EXTENDED_YAML, stored={spec.fides_key: spec for spec in example}
     )
 
 

@@ -72,13 +72,20 @@ def pg_dump(url: str, table: str) -> list[tuple[Any, ...]]:
 # --- registry ------------------------------------------------------------------------------
 
 
-def test_registry_knows_sqlite_and_postgres_only() -> None:
-    assert connector_types() == ["postgres", "sqlite"]
+def test_registry_knows_every_system_type_and_nothing_else() -> None:
+    from garde.dsr.choices import SystemType
+    from garde.dsr.connectors import http, mysql, redis
+
+    assert connector_types() == ["http", "internal", "mysql", "postgres", "redis", "sqlite"]
+    assert connector_types() == sorted(SystemType.values)
     assert connector_class("sqlite") is sqlite.SQLiteConnector
     assert connector_class("postgres") is postgres.PostgresConnector
+    assert connector_class("mysql") is mysql.MySQLConnector
+    assert connector_class("redis") is redis.RedisConnector
+    assert connector_class("http") is http.HttpConnector
     assert isinstance(connector_create("sqlite", "/nowhere.db"), sqlite.SQLiteConnector)
-    with pytest.raises(ConnectorError, match="no connector for system type 'mysql'"):
-        connector_class("mysql")
+    with pytest.raises(ConnectorError, match="no connector for system type 'oracle'"):
+        connector_class("oracle")
 
 
 def test_repr_never_shows_the_url() -> None:

@@ -119,7 +119,9 @@ def test_system_test_reports_success_and_failure(tmp_path: Path) -> None:
     # then
     assert ok == "good: ok: ok\n"
     assert caught.value.returncode == 1
-    assert str(caught.value).startswith("gone: failed: unable to open database file")
+    assert str(caught.value).startswith(
+        "gone: failed: cannot open the SQLite database: unable to open database file"
+    )
     assert "\tfailed at " in run("system", "list")
 
 

@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 DEMO_LOADERS: list[str] = [
     "garde.accounts.demo.load",
     "garde.register.defaults.demo_load",
+    "garde.dsr.builtin.demo_load",
 ]
 
 

@@ -3,14 +3,10 @@ its audit event in the same transaction."""
 
 from __future__ import annotations
 
-import sqlite3
-import urllib.request
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass
-from importlib.util import find_spec
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,16 +16,13 @@ from garde.core.crypto import encrypt_text
 from garde.core.errors import GardeError, NotFoundError
 from garde.core.services import audit_record
 from garde.dsr.choices import SystemType
+from garde.dsr.connectors.base import ConnectorError, connector_create, connector_types
 from garde.dsr.datasets import dataset_categories, dataset_parse, dataset_to_yaml, spec_to_dict
-from garde.dsr.models import Dataset, DataSystem
+from garde.dsr.models import SECRET_QUERY_KEYS, Dataset, DataSystem
 from garde.register.models import DataCategory
 
 if TYPE_CHECKING:
     from garde.accounts.models import User
-
-CONNECT_TIMEOUT_SECONDS = 5
-# Python packages a connection test needs per system type; none is a Garde dependency.
-DRIVERS = {SystemType.MYSQL: ("MySQLdb", "pymysql"), SystemType.REDIS: ("redis",)}
 
 
 @transaction.atomic
@@ -124,61 +117,36 @@ class ConnectionResult:
     message: str
 
 
-def _test_sqlite(url: str) -> ConnectionResult:
-    # sqlite:////abs/path.db or sqlite:///relative.db, as in SQLAlchemy and dj-database-url.
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    if not path:
-        return ConnectionResult(False, "no database file in the URL")
-    try:
-        with closing(
-            sqlite3.connect(
-                f"file:{quote(path)}?mode=ro", uri=True, timeout=CONNECT_TIMEOUT_SECONDS
-            )
-        ) as connection:
-            connection.execute("SELECT 1").fetchone()
-    except sqlite3.Error as error:
-        return ConnectionResult(False, f"{error} ({path})")
-    return ConnectionResult(True, "ok")
-
-
-def _test_postgres(url: str) -> ConnectionResult:
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as connection:
-            connection.execute("SELECT 1").fetchone()
-    except psycopg.Error as error:
-        return ConnectionResult(
-            False, str(error).strip().splitlines()[0] if str(error) else "error"
-        )
-    return ConnectionResult(True, "ok")
-
-
-def _test_http(url: str) -> ConnectionResult:
-    if not url.startswith(("http://", "https://")):
-        return ConnectionResult(False, "the URL must start with http:// or https://")
-    try:
-        with urllib.request.urlopen(url, timeout=CONNECT_TIMEOUT_SECONDS) as response:  # noqa: S310 -- scheme checked above
-            status = response.status
-    except OSError as error:
-        return ConnectionResult(False, str(error))
-    return ConnectionResult(200 <= status < 400, f"HTTP {status}")
+def _redact(message: str, url: str) -> str:
+    """The message without any secret of the URL, whatever a driver put in it."""
+    parts = urlsplit(url)
+    secrets = [parts.password or ""]
+    secrets += [
+        v for k, v in parse_qsl(parts.query) if any(s in k.lower() for s in SECRET_QUERY_KEYS)
+    ]
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        message = message.replace(secret, "***").replace(quote(secret, safe=""), "***")
+    return message
 
 
 def _connection_check(system: DataSystem) -> ConnectionResult:
+    """Ask the system's connector to answer a trivial request (``SELECT 1``, ``PING``...)."""
     url = system.url
-    if system.type == SystemType.SQLITE:
-        return _test_sqlite(url)
-    if system.type == SystemType.POSTGRES:
-        return _test_postgres(url)
-    if system.type == SystemType.HTTP:
-        return _test_http(url)
-    if system.type == SystemType.INTERNAL:
+    if system.type == SystemType.INTERNAL and SystemType.INTERNAL not in connector_types():
         return ConnectionResult(True, "ok (Garde's own store)")
-    drivers = DRIVERS.get(SystemType(system.type), ())
-    if not any(find_spec(d) is not None for d in drivers):
-        return ConnectionResult(False, "driver not installed")
-    return ConnectionResult(False, "no connection test for this type yet")
+    try:
+        connector = connector_create(system.type, url)
+    except ConnectorError as error:
+        return ConnectionResult(False, _redact(str(error), url))
+    try:
+        connector.test_connection()
+    except ConnectorError as error:
+        return ConnectionResult(False, _redact(str(error), url))
+    except Exception as error:  # a driver bug must not hide the result from the operator
+        return ConnectionResult(False, _redact(f"{type(error).__name__}: {error}", url))
+    finally:
+        connector.close()
+    return ConnectionResult(True, "ok")
 
 
 def system_test(*, system: DataSystem, actor: User | None = None) -> DataSystem:

@@ -304,7 +304,7 @@ def _cnil_paragraph(t: dict[str, str], language: str) -> str:
     return t["complaint_text"].format(url=CNIL_COMPLAINT_URL[language], address=CNIL_ADDRESS)
 
 
-def _access_sections(
+def access_sections(
     request: Request,
     version: RegisterVersion | None,
     language: str,
@@ -503,7 +503,7 @@ def letter_build(
         if files:
             sections.append(Section(heading=t["attached"], items=tuple(files)))
         if request.kind == RequestKind.RIGHTS and ACCESS_RIGHTS & set(request.rights):
-            access, missing = _access_sections(
+            access, missing = access_sections(
                 request, version, language, t, activity_slugs, dpo_email
             )
             sections += access

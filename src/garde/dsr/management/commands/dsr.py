@@ -30,7 +30,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         kinds = parser.add_subparsers(
-            dest="kind", required=True, metavar="dataset|system|access|erase|replay-erasures"
+            dest="kind",
+            required=True,
+            metavar="dataset|system|access|erase|replay-erasures|receipt-key",
         )
 
         dataset = kinds.add_parser(
