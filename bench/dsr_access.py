@@ -185,6 +185,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     timings: list[float] = []
     rows_seen: list[int] = []
+    statements: list[int] = []
     for _ in range(args.requests):
         customer = rng.randrange(FIRST_ID, FIRST_ID + args.customers)
         started = time.perf_counter()
@@ -193,8 +194,8 @@ def main() -> int:
         )
         run = access_run_execute(run=run)
         timings.append((time.perf_counter() - started) * 1000)
-        counts = run.result.get("counts", {})
-        rows_seen.append(sum(n for per in counts.values() for n in per.values()))
+        rows_seen.append(int(run.result.get("rows", 0)))
+        statements.append(int(run.result.get("statements", 0)))
         if run.status == "failed" or run.result.get("failures"):
             print(f"request failed: {run.error or run.result.get('failures')}", file=sys.stderr)
             return 1
@@ -205,7 +206,8 @@ def main() -> int:
     )
     print(
         f"customers: {args.customers:,}; requests: {args.requests}; rows per package: "
-        f"{statistics.median(rows_seen):.0f} (median)"
+        f"{statistics.median(rows_seen):.0f} (median); queries per request: "
+        f"{statistics.median(statements):.0f} (median)"
     )
     print(f"first request: {first:.1f} ms")
     print(

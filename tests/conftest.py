@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from garde.accounts.choices import OrganisationKind
 from garde.accounts.models import Organisation, User
@@ -24,6 +25,14 @@ def _plain_static_storage(settings: object) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _reset_language() -> Iterator[None]:
+    """A request under /en/ leaves English active for the thread (LocaleMiddleware); the next
+    test must start in the default language, whatever the order."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "garde.core",
     "garde.accounts",
     "garde.api",
+    "garde.connlogs",
     "garde.dsr",
     "garde.register",
     "garde.requests",
@@ -147,6 +148,16 @@ GARDE_DSR_PACKAGE_DAYS = config.env_int("GARDE_DSR_PACKAGE_DAYS", default=30)
 GARDE_DSR_DEFAULT_STRATEGY = os.environ.get("GARDE_DSR_DEFAULT_STRATEGY", "null")
 GARDE_MFA_ISSUER = os.environ.get("GARDE_MFA_ISSUER", "Garde")
 GARDE_OPERATOR_NAME = os.environ.get("GARDE_OPERATOR_NAME", "inherent")
+# Connection logs: the checkpoint origin (also the signed-note key name) and how often the open
+# segment's tree head is signed.
+GARDE_CONNLOGS_ORIGIN = os.environ.get("GARDE_CONNLOGS_ORIGIN", f"{_base.hostname}/connlogs")
+GARDE_CONNLOGS_HEAD_INTERVAL_SECONDS = config.env_int(
+    "GARDE_CONNLOGS_HEAD_INTERVAL_SECONDS", default=60
+)
+# Largest NDJSON body POST /api/v1/connlogs takes (bytes); bigger ones get a 413.
+GARDE_CONNLOGS_API_MAX_BYTES = config.env_int(
+    "GARDE_CONNLOGS_API_MAX_BYTES", default=16 * 1024 * 1024
+)
 
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE

@@ -171,6 +171,33 @@ def test_a_key_needs_a_name_and_a_scope(client: Client, admin: User) -> None:
     assert not ApiKey.objects.exists()
 
 
+def test_a_client_cannot_ask_for_the_operators_connection_log_scopes(
+    client: Client, admin: User
+) -> None:
+    # given
+    log_in(client, admin)
+    # when
+    page = client.get(reverse("api:portal_keys")).content.decode()
+    refused = client.post(
+        reverse("api:portal_keys"), {"name": "Logs", "scopes": [ApiScope.CONNLOGS_WRITE]}
+    )
+    # then
+    assert ApiScope.CONNLOGS_WRITE.value not in page
+    assert ApiScope.AUDIT_READ.value in page
+    assert refused.status_code == 400
+    assert set(refused.context["form"].errors) == {"scopes"}
+    assert not ApiKey.objects.exists()
+
+
+def test_the_console_offers_the_connection_log_scopes_to_operator_keys(
+    client: Client, make_user: Callable[..., User], operator: Organisation
+) -> None:
+    log_in(client, make_user("sysadmin"))
+    page = client.get(reverse("api:console_keys")).content.decode()
+    assert ApiScope.CONNLOGS_WRITE.value in page
+    assert ApiScope.CONNLOGS_READ.value in page
+
+
 def test_console_issues_service_account_keys(
     client: Client, make_user: Callable[..., User], operator: Organisation
 ) -> None:

@@ -72,8 +72,14 @@ def test_periodic_jobs_are_enqueued_once_per_interval() -> None:
         next_hour = enqueue_due_jobs()
     with time_machine.travel(now + timedelta(days=1, minutes=1)):
         next_day = enqueue_due_jobs()
-    assert first == ["retention.sweep", "requests.reminders", "requests.housekeeping"]
+    everything = [
+        "retention.sweep",
+        "connlogs.heads",
+        "requests.reminders",
+        "requests.housekeeping",
+    ]
+    assert first == everything
     assert again == []
-    assert next_hour == ["requests.reminders"]
-    assert next_day == ["retention.sweep", "requests.reminders", "requests.housekeeping"]
-    assert PeriodicJobRun.objects.count() == 3
+    assert next_hour == ["connlogs.heads", "requests.reminders"]
+    assert next_day == everything
+    assert PeriodicJobRun.objects.count() == 4

@@ -110,7 +110,7 @@ def test_an_unknown_identity_type_is_refused_before_anything_runs(
     tmp_path: Path,
 ) -> None:
     # when
-    with pytest.raises(CommandError, match="Unknown identity type “phone”"):
+    with pytest.raises(CommandError, match="Type d'identité inconnu « phone »"):
         run("access", "--identity", "phone=+33600000000", "--out", str(tmp_path / "x"))
     # then
     assert not (tmp_path / "x").exists()

@@ -143,7 +143,7 @@ def test_create_refuses_bad_identities_naming_the_field(
 
 
 def test_unknown_identity_message_lists_the_known_types(fides_system: DataSystem) -> None:  # noqa: F811
-    with pytest.raises(GardeError, match="the imported datasets know email"):
+    with pytest.raises(GardeError, match="les jeux de données importés connaissent email"):
         access_run_create(identities={"loyalty_id": "CH-1"}, actor=None)
 
 
@@ -293,7 +293,7 @@ def test_the_link_expires(
             access_package_download(token=token, ip=None)
     # then: 410 with a clear page, nothing counted or audited
     assert (page.status_code, download.status_code) == (410, 410)
-    assert "This link has expired" in download.content.decode()
+    assert "Ce lien a expiré" in download.content.decode()
     assert caught.value.code == "dsr_package_expired"
     assert package_of(ready_run).download_count == 0
     assert not AuditEvent.objects.filter(action="dsr.package_downloaded").exists()
@@ -317,7 +317,7 @@ def test_an_unknown_or_replaced_link_is_not_found(
         current = client.get(f"/paquet/{second}/")
     # then
     assert (old.status_code, unknown.status_code, current.status_code) == (404, 404, 200)
-    assert "This link is not valid" in unknown.content.decode()
+    assert "Ce lien n'est pas valide" in unknown.content.decode()
     assert package_of(ready_run).download_count == 0
 
 

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from garde.accounts.api import router as accounts_router
+from garde.connlogs.api import router as connlogs_router
 from garde.core.api import router as core_router
 from garde.core.errors import GardeError
 from garde.register.api import router as register_router
@@ -74,3 +75,4 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", requests_router)
 api.add_router("/", register_router)
+api.add_router("/", connlogs_router)

@@ -10,3 +10,8 @@ class ApiScope(models.TextChoices):
     REQUESTS_READ = "requests:read", _("Lire les demandes RGPD de l'organisation")
     REQUESTS_WRITE = "requests:write", _("Déposer des demandes RGPD pour l'organisation")
     REGISTER_READ = "register:read", _("Lire le registre des traitements publié")
+    CONNLOGS_WRITE = "connlogs:write", _("Déposer des journaux de connexion (clés de l'opérateur)")
+    CONNLOGS_READ = (
+        "connlogs:read",
+        _("Consulter les journaux de connexion (compte de service administrateur systèmes)"),
+    )

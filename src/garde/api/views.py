@@ -21,7 +21,7 @@ from garde.core.roles import Role
 
 def _keys_page(request: HttpRequest, *, organisation: Organisation, console: bool) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST or None, console=console)
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -41,7 +41,7 @@ def _keys_page(request: HttpRequest, *, organisation: Organisation, console: boo
         except GardeError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            form = ApiKeyForm()
+            form = ApiKeyForm(console=console)
     keys = api_key_list_for_organisation(organisation=organisation)
     return render(
         request,

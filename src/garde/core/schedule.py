@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 PERIODIC_JOBS: list[tuple[str, timedelta, str]] = [
     # Applies the published register's retention rules, the audit trail's included.
     ("retention.sweep", timedelta(days=1), "garde.retention.tasks.retention_sweep_daily"),
+    ("connlogs.heads", timedelta(seconds=60), "garde.connlogs.tasks.connlogs_heads_sign_task"),
     # Deadline reminders run hourly so a reminder goes out the day it falls due.
     ("requests.reminders", timedelta(hours=1), "garde.requests.tasks.requests_send_reminders_task"),
     (

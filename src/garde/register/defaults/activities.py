@@ -346,7 +346,10 @@ SERVICE_ACTIVITIES: tuple[ActivitySpec, ...] = (
             ),
             RuleSpec(
                 key="access-packages",
-                description_fr="Copies des données remises (paquets pour les droits d’accès et à la portabilité)",
+                description_fr=(
+                    "Copies des données remises (paquets pour les demandes de copie et de "
+                    "portabilité)"
+                ),
                 description_en="Copies of the data given (access and portability packages)",
                 count=30,
                 unit=PeriodUnit.DAYS,

@@ -34,6 +34,7 @@ from garde.core.errors import GardeError
 from garde.core.permissions import roles_required
 from garde.core.roles import CLIENT_ROLES, Role
 from garde.core.services import audit_record
+from garde.dsr.run_selectors import request_runs_panel
 from garde.register.formatting import localized
 from garde.register.selectors import register_version_latest
 from garde.requests import console_forms as cf
@@ -371,6 +372,7 @@ def _detail_context(req: Request, user: User, bound: dict[str, forms.Form]) -> d
         "is_open": req.status in OPEN_STATUSES,
         "channel_staff_entry": req.channel in {Channel.POST, Channel.EMAIL, Channel.PHONE},
         "rights": [Right(r).label for r in req.rights if r in Right.values],
+        "dsr": request_runs_panel(request=req, user=user),
         "letter_warnings": (
             letter_build(request=req, kind=ANSWER).warnings
             if req.kind == RequestKind.RIGHTS and ACCESS_RIGHTS & set(req.rights)
