@@ -623,6 +623,9 @@ def test_rectification_of_a_missing_row_or_a_key_is_refused(system: DataSystem) 
     assert missing.value.field == "primary_key"
     assert key.value.code == "dsr_rectification_key"
     assert length.value.code == "dsr_rectification_length"
+    # and a refused rectification leaves no run (stuck "running") and no journal entry behind
+    assert not FulfilmentRun.objects.exists()
+    assert not ErasureJournalEntry.objects.exists()
     assert ErasureJournalEntry.objects.count() == 0
 
 

@@ -1103,6 +1103,7 @@ def rectification_apply(
             field="value",
             code="dsr_rectification_length",
         )
+    own_run = run is None
     if run is None:
         with transaction.atomic():
             run = FulfilmentRun.objects.create(
@@ -1118,17 +1119,26 @@ def rectification_apply(
         strategies={field: "rectify"},
         categories=tuple(sorted(target.data_categories)),
     )
-    connector = connector_create(stored.system.type, stored.system.url)
+    try:
+        connector = connector_create(stored.system.type, stored.system.url)
+    except ConnectorError as exc:
+        if own_run:  # a refused rectification leaves no run behind, stuck in "running"
+            run.delete()
+        raise ErasureError(str(exc), code="dsr_rectification_failed") from exc
     entry = _journal_append(run=run, system=item.system, action=item.action)
     try:
         count = connector.mask(spec, primary_keys=[dict(primary_key)], updates={field: value})
     except ConnectorError as exc:
         entry.delete()
+        if own_run:
+            run.delete()
         raise ErasureError(str(exc), code="dsr_rectification_failed") from exc
     finally:
         connector.close()
     if count == 0:
         entry.delete()
+        if own_run:
+            run.delete()
         raise NotFoundError("no row with this primary key", field="primary_key")
     with transaction.atomic():
         entry.rows_changed = count
