@@ -3,10 +3,14 @@
 docs/benchmarks.md.
 
     GARDE_DATA_DIR=/tmp/bench python bench/connlogs_ingest.py [--lines 2000000] [--postgres URL]
+    ... --verify-only [--reuse DIR | --postgres URL]
 
 Generates JSONL lines, times the full ingest (parse, validate, hash, tree, commit) into a fresh
 connection-log store, inserts the same rows into a plain SQLite table with ``executemany`` and
 no hashing (same columns and indexes), prints both rates and the ratio, then times ``verify``.
+The work directory is printed; ``--verify-only`` times ``verify`` alone on the store a previous
+run left there (``--reuse DIR``) or in the PostgreSQL database. The load average is printed with
+the figures: the rates depend on what else the machine runs.
 """
 
 from __future__ import annotations
@@ -47,8 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--postgres", help="postgres://... of an empty connlogs database")
+    parser.add_argument("--verify-only", action="store_true", help="time verify on a filled store")
+    parser.add_argument("--reuse", type=Path, help="work directory of a previous run (SQLite)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="connlogs-bench-"))
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="connlogs-bench-"))
+    print(f"work directory: {work}", file=sys.stderr)
     os.environ.setdefault("GARDE_DATA_DIR", str(work))
     if args.postgres:
         os.environ["GARDE_CONNLOGS_DATABASE_URL"] = args.postgres
@@ -62,9 +69,11 @@ def main() -> None:
 
     from garde.connlogs.ingest import ENTRY_COLUMNS, ingest_lines
     from garde.connlogs.parsers import parse_jsonl
-    from garde.connlogs.verify import verify
 
     call_command("migrate", database="connlogs", verbosity=0)
+    if args.verify_only:
+        _verify_timed(postgres=bool(args.postgres))
+        return
     data = lines(args.lines)
     print(f"{len(data)} lines generated", file=sys.stderr)
 
@@ -110,10 +119,6 @@ def main() -> None:
         plain.commit()
     plain_s = time.perf_counter() - start
 
-    start = time.perf_counter()
-    checked = verify()
-    verify_s = time.perf_counter() - start
-    assert checked.ok, checked.problems[:3]
     n = len(data)
     print(f"backend: {'postgresql' if args.postgres else 'sqlite'}; lines: {n}")
     print(f"full ingest: {n / ingest_s:,.0f} lines/s ({ingest_s:.1f} s)")
@@ -122,8 +127,24 @@ def main() -> None:
         f"({plain_s:.1f} s)"
     )
     print(f"ratio: {100 * plain_s / ingest_s:.0f}%")
-    print(f"verify: {checked.entries_checked / verify_s:,.0f} entries/s ({verify_s:.1f} s)")
+    _verify_timed(postgres=bool(args.postgres))
     _ = (ENTRY_COLUMNS, parse_jsonl)
+
+
+def _verify_timed(*, postgres: bool) -> None:
+    from garde.connlogs.verify import verify
+
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    checked = verify()
+    verify_s = time.perf_counter() - start
+    assert checked.ok, checked.problems[:3]
+    print(
+        f"verify ({'postgresql' if postgres else 'sqlite'}, {os.cpu_count()} CPUs, load "
+        f"{load:.1f} before, {os.getloadavg()[0]:.1f} after): "
+        f"{checked.entries_checked / verify_s:,.0f} entries/s "
+        f"({checked.entries_checked} in {verify_s:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export GARDE_DATA_DIR="${GARDE_TEST_DATA_DIR:-$PWD/var/test}"
 mkdir -p "$GARDE_DATA_DIR"
+# One pytest-xdist worker per core (GARDE_TEST_WORKERS=0 runs in one process): each worker has
+# its own test databases, so the suite stays well inside CI's time limit.
+WORKERS=(-n "${GARDE_TEST_WORKERS:-auto}")
 
 echo "== test suite on SQLite =="
-env -u GARDE_DATABASE_URL -u GARDE_CONNLOGS_DATABASE_URL "$BIN/pytest" "$@"
+env -u GARDE_DATABASE_URL -u GARDE_CONNLOGS_DATABASE_URL "$BIN/pytest" "${WORKERS[@]}" "$@"
 
 PG_URL="${GARDE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/garde}"
 if "$BIN/python" - "$PG_URL" <<'PY'
@@ -25,7 +28,7 @@ PY
 then
   echo "== test suite on PostgreSQL ($PG_URL) =="
   GARDE_DATABASE_URL="$PG_URL" GARDE_CONNLOGS_DATABASE_URL="${PG_URL}_connlogs" \
-    "$BIN/pytest" -m "not e2e" "$@"
+    "$BIN/pytest" "${WORKERS[@]}" -m "not e2e" "$@"
 else
   echo "== SKIPPED: the suite did NOT run on PostgreSQL (no server answered; set GARDE_TEST_POSTGRES_URL) =="
 fi

@@ -9,23 +9,21 @@ every head's signature and body, the chain of final heads across segments, and t
 continuity across segments and purge records. A purged segment (signed purge record present) is
 reported as purged; a segment that is gone without a purge record as missing.
 
-Speed: rows are read with raw cursors in large chunks, no ORM objects, and the connection time is
-turned into microseconds in SQL (PostgreSQL) or from its text with a per-second cache (SQLite).
+Speed: the leaves are recomputed by ``garde.connlogs.verify_fast`` (PostgreSQL encodes and hashes
+in SQL; on SQLite Python does, in worker processes for a large segment), which falls back to the
+reference encoding row by row wherever anything is off, so the problems named are the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from hashlib import sha256
+from datetime import date
 from typing import Any
 
 from django.db import connections
 
 from garde.connlogs.checkpoint import CheckpointError, NoteError, checkpoint_parse, note_verify
 from garde.connlogs.choices import SegmentStatus
-from garde.connlogs.encoding import EPOCH, entry_text
 from garde.connlogs.errors import ConnlogsNotFoundError, ConnlogsProofError
 from garde.connlogs.heads import DB, head_latest, note_hash, origin
 from garde.connlogs.merkle import (
@@ -36,10 +34,8 @@ from garde.connlogs.merkle import (
 )
 from garde.connlogs.models import Entry, PurgeRecord, Segment, SignedHead
 from garde.connlogs.purge import purge_record_check
+from garde.connlogs.verify_fast import segment_leaves_check
 from garde.core.signing import public_key
-
-CHUNK = 20_000
-_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -70,89 +66,19 @@ class VerifyReport:
         return not self.problems
 
 
-class _SqliteMicros:
-    """Microseconds since the epoch of Django's SQLite datetime text, caching each second."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, int] = {}
-
-    def __call__(self, text: str) -> int:
-        second = text[:19]
-        base = self.cache.get(second)
-        if base is None:
-            if len(self.cache) > 100_000:
-                self.cache.clear()
-            base = (datetime.fromisoformat(second).replace(tzinfo=UTC) - EPOCH) // _MICROSECOND
-            self.cache[second] = base
-        if len(text) == 19:
-            return base
-        if len(text) != 26 or text[19] != "." or not text[20:].isdigit():
-            # Not what ingest writes: decode it the slow way so the leaf check reports it.
-            return (datetime.fromisoformat(text).replace(tzinfo=UTC) - EPOCH) // _MICROSECOND
-        return base + int(text[20:])
-
-
-def _rows(day: date, vendor: str) -> Iterator[list[tuple[Any, ...]]]:
-    """The segment's rows in sequence order, in chunks: seq, day text, index, ts micros,
-    service, event, account, ip, port, session, raw, leaf_hash."""
-    connection = connections[DB]
-    if vendor == "postgresql":
-        columns = (
-            'seq, segment_day::text, "index", (extract(epoch from ts) * 1000000)::bigint, '
-            "service, event, account, ip, port, session, raw, leaf_hash"
-        )
-    else:
-        # Expressions, not the columns: no declared type, so no sqlite3 converter runs.
-        columns = (
-            "seq, segment_day || '', \"index\", ts || '', service, event, account, ip, port, "
-            "session, raw, leaf_hash"
-        )
-    sql = f"SELECT {columns} FROM connlogs_entry WHERE segment_day = %s ORDER BY seq"  # noqa: S608 - constant
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [day if vendor == "postgresql" else day.isoformat()])
-        while True:
-            chunk = cursor.fetchmany(CHUNK)
-            if not chunk:
-                return
-            yield chunk
-
-
 def _check_entries(
     segment: Segment, vendor: str, report: VerifyReport
 ) -> tuple[list[bytes], Problem | None]:
     """Recomputed leaf hashes of the segment's rows, and the first entry-level problem."""
-    leaves: list[bytes] = []
-    append = leaves.append
-    expected_seq = segment.first_seq or 1
-    expected_index = 0
-    first: Problem | None = None
-    day_iso = segment.day.isoformat()
-    micros = _SqliteMicros() if vendor != "postgresql" else None
-    for chunk in _rows(segment.day, vendor):
-        for seq, day, index, ts, service, event, account, ip, port, session, raw, stored in chunk:
-            ts_us = micros(ts) if micros is not None else ts
-            digest = sha256(
-                b"\x00"
-                + entry_text(
-                    seq, day, index, ts_us, service, event, account, ip, port, session, raw
-                ).encode()
-            ).digest()
-            if first is None:
-                if seq != expected_seq:
-                    if seq > expected_seq:
-                        message = f"entry {expected_seq} is missing (next row is {seq})"
-                    else:
-                        message = f"row {seq} is out of order or duplicated"
-                    first = Problem(segment.day, expected_seq, message)
-                elif index != expected_index or day != day_iso:
-                    first = Problem(segment.day, seq, "position (day, index) was changed")
-                elif digest.hex() != stored:
-                    first = Problem(segment.day, seq, "content does not match its leaf hash")
-            append(digest)
-            expected_seq += 1
-            expected_index += 1
-        report.entries_checked += len(chunk)
-    return leaves, first
+    leaves, first = segment_leaves_check(
+        day=segment.day,
+        first_seq=segment.first_seq or 1,
+        last_seq=segment.last_seq,
+        size=segment.size,
+        vendor=vendor,
+    )
+    report.entries_checked += len(leaves)
+    return leaves, None if first is None else Problem(segment.day, first.seq, first.message)
 
 
 def _head_check(
