@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -347,21 +348,42 @@ def test_time_budget_stops_the_request_and_keeps_what_was_found(sqlite_db: Path)
     assert "product" in failed
 
 
+class RendezVousConnector(CountingConnector):
+    """On its first read, waits until every other system of the rendez-vous has started its own
+    first read: it only gets through if the systems are read at the same time."""
+
+    def __init__(self, inner: Connector, *, barrier: threading.Barrier) -> None:
+        super().__init__(inner)
+        self.barrier = barrier
+        self.met = False
+
+    def retrieve_many(
+        self, collection: CollectionSpec, *, lookups: Mapping[str, Sequence[object]]
+    ) -> list[Row]:
+        if not self.met:
+            self.barrier.wait()  # BrokenBarrierError after the timeout if read one after another
+            self.met = True
+        return super().retrieve_many(collection, lookups=lookups)
+
+
 def test_systems_of_a_level_run_in_parallel(sqlite_db: Path) -> None:
-    # two systems, each 0.2 s per statement, one collection each at level 0
+    # given two systems, each with a collection at level 0, that only answer once both are asked
     plan = access_plan(extended_datasets(), {"loyalty_id"})
     assert plan.levels == ((_a("loyalty", EXTENDED_KEY),),)
-    datasets = extended_datasets()
-    plan = access_plan(datasets, {"email", "loyalty_id"})
+    plan = access_plan(extended_datasets(), {"email", "loyalty_id"})
+    barrier = threading.Barrier(2, timeout=10)
     connectors: dict[str, Connector] = {
-        EXAMPLE_KEY: CountingConnector(SQLiteConnector(str(sqlite_db)), delay_s=0.2),
-        EXTENDED_KEY: CountingConnector(SQLiteConnector(str(sqlite_db)), delay_s=0.2),
+        EXAMPLE_KEY: RendezVousConnector(SQLiteConnector(str(sqlite_db)), barrier=barrier),
+        EXTENDED_KEY: RendezVousConnector(SQLiteConnector(str(sqlite_db)), barrier=barrier),
     }
-    started = time.monotonic()
-    access_run(plan, identities={"email": EMAIL, "loyalty_id": "CH-1"}, connectors=connectors)
-    elapsed = time.monotonic() - started
-    # example: 4 + 4 + 2 + 1 statements in sequence = 2.2 s; loyalty overlaps the first level
-    assert elapsed < 2.2 + 0.15
+    # when
+    result = access_run(
+        plan, identities={"email": EMAIL, "loyalty_id": "CH-1"}, connectors=connectors
+    )
+    # then both met: the two systems were read at the same time, and nothing failed
+    assert result.failures == []
+    assert all(c.met for c in connectors.values() if isinstance(c, RendezVousConnector))
+    assert not barrier.broken
 
 
 # --- erasure and dry run -------------------------------------------------------------------
