@@ -125,6 +125,11 @@ EXPECTED: dict[str, str | set[str]] = {
     "connlogs:search": {"sysadmin"},
     "connlogs:export": {"sysadmin"},
     "connlogs_public:key": PUBLIC,
+    "consent_public:gpc": PUBLIC,
+    "consent_public:script": PUBLIC,
+    "consent_demo:page": PUBLIC,
+    "consent_demo:stats": PUBLIC,
+    "consent_demo:frame": PUBLIC,
 }
 SAMPLE_KWARGS = {
     "pk": 999999,

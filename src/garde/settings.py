@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "garde.accounts",
     "garde.api",
     "garde.connlogs",
+    "garde.consent",
     "garde.dsr",
     "garde.register",
     "garde.requests",

@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from garde.api.assembly import api
 from garde.connlogs.urls import public_urlpatterns as connlogs_public_urlpatterns
+from garde.consent.urls import public_urlpatterns as consent_public_urlpatterns
 from garde.core.permissions import public
 from garde.web.views import not_found_view
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("", include(connlogs_public_urlpatterns)),
+    path("", include(consent_public_urlpatterns)),
+    path("", include("garde.consent.demo_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("accounts/", include("garde.accounts.urls")),

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from garde.accounts.api import router as accounts_router
 from garde.connlogs.api import router as connlogs_router
+from garde.consent.api import router as consent_router
 from garde.core.api import router as core_router
 from garde.core.errors import GardeError
 from garde.register.api import router as register_router
@@ -76,3 +77,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", requests_router)
 api.add_router("/", register_router)
 api.add_router("/", connlogs_router)
+api.add_router("/", consent_router)

@@ -11,6 +11,7 @@ DEMO_LOADERS: list[str] = [
     "garde.accounts.demo.load",
     "garde.register.defaults.demo_load",
     "garde.dsr.builtin.demo_load",
+    "garde.consent.demo.demo_load",
 ]
 
 
