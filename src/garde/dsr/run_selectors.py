@@ -18,7 +18,14 @@ from garde.core.roles import Role
 from garde.dsr.choices import RunKind
 from garde.dsr.connectors.base import primary_key_fields
 from garde.dsr.erasure import is_personal
-from garde.dsr.models import Dataset, FulfilmentRun, ProcessingRestriction
+from garde.dsr.models import (
+    AccessPackage,
+    Dataset,
+    ErasureReceipt,
+    FulfilmentRun,
+    ProcessingRestriction,
+    RecipientNotification,
+)
 from garde.requests.choices import OPEN_STATUSES, RequestKind, Right
 from garde.requests.selectors import request_list_for_operator
 
@@ -40,6 +47,47 @@ def run_list_for_user(*, user: User) -> QuerySet[FulfilmentRun]:
 
 def run_get_for_user(*, user: User, pk: int) -> FulfilmentRun | None:
     return run_list_for_user(user=user).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class RunRecords:
+    """What a run's page shows besides the run itself."""
+
+    package: AccessPackage | None
+    receipt: ErasureReceipt | None
+    applied_run: FulfilmentRun | None  # the erasure a dry run was applied as
+    restriction: ProcessingRestriction | None
+
+
+def run_records(run: FulfilmentRun) -> RunRecords:
+    """The package of an access run, the receipt of an erasure, the applied run of a dry run,
+    the restriction of a restriction run: each read only for the kind that has it."""
+    result = run.result or {}
+    applied_pk = result.get("applied_run") if run.dry_run else None
+    restriction_pk = result.get("restriction") if run.kind == RunKind.RESTRICTION else None
+    return RunRecords(
+        package=run_package(run) if run.kind == RunKind.ACCESS else None,
+        receipt=(
+            ErasureReceipt.objects.filter(run=run).first() if run.kind == RunKind.ERASURE else None
+        ),
+        applied_run=FulfilmentRun.objects.filter(pk=applied_pk).first() if applied_pk else None,
+        restriction=(
+            ProcessingRestriction.objects.filter(pk=restriction_pk).first()
+            if restriction_pk
+            else None
+        ),
+    )
+
+
+def run_package(run: FulfilmentRun) -> AccessPackage | None:
+    return AccessPackage.objects.filter(run=run).first()
+
+
+def notification_get_for_run(*, run: FulfilmentRun, pk_text: str) -> RecipientNotification | None:
+    """The art. 19 task ``pk_text`` (as posted) of ``run``, or None if it is not one of its."""
+    if not pk_text.isdigit():
+        return None
+    return RecipientNotification.objects.filter(run=run, pk=int(pk_text)).first()
 
 
 def request_run_kinds(request: Request) -> frozenset[str]:

@@ -36,11 +36,7 @@ from garde.dsr.choices import NotificationStatus, RunKind, RunStatus
 from garde.dsr.erasure import notification_close, restriction_lift
 from garde.dsr.forms import STRATEGY_LABELS
 from garde.dsr.models import (
-    AccessPackage,
-    ErasureReceipt,
     FulfilmentRun,
-    ProcessingRestriction,
-    RecipientNotification,
 )
 from garde.dsr.receipts import public_key_pem
 from garde.dsr.run_forms import (
@@ -57,6 +53,7 @@ from garde.dsr.run_forms import (
 )
 from garde.dsr.run_selectors import (
     erasure_dry_run_of,
+    notification_get_for_run,
     receipt_sends,
     rectification_targets,
     request_run_kinds,
@@ -64,6 +61,8 @@ from garde.dsr.run_selectors import (
     restriction_run_of,
     run_get_for_user,
     run_list_for_user,
+    run_package,
+    run_records,
 )
 from garde.dsr.runs import (
     RECEIPT_FILE,
@@ -275,18 +274,12 @@ def _detail_context(
 ) -> dict[str, Any]:
     is_dpo = _is_dpo(user)
     result: dict[str, Any] = run.result or {}
-    package = AccessPackage.objects.filter(run=run).first() if run.kind == RunKind.ACCESS else None
-    receipt = (
-        ErasureReceipt.objects.filter(run=run).first() if run.kind == RunKind.ERASURE else None
-    )
+    records = run_records(run)
+    package, receipt, applied_run = records.package, records.receipt, records.applied_run
     applied_pk = result.get("applied_run") if run.dry_run else None
-    applied_run = FulfilmentRun.objects.filter(pk=applied_pk).first() if applied_pk else None
     request_allows = run.request is None or RunKind.ERASURE in request_run_kinds(run.request)
     notifications = list(notification_list(run=run))
     close_forms = close_forms or {}
-    restriction = None
-    if run.kind == RunKind.RESTRICTION and result.get("restriction"):
-        restriction = ProcessingRestriction.objects.filter(pk=result["restriction"]).first()
     return {
         **_progress_context(run),
         "kind_label": RUN_KIND_LABELS.get(run.kind, run.kind),
@@ -326,7 +319,7 @@ def _detail_context(
         ],
         "notifications_open": sum(n.status == NotificationStatus.OPEN for n in notifications),
         "rectified": result.get("rectified", []),
-        "restriction": restriction,
+        "restriction": records.restriction,
         "action_error": action_error,
     }
 
@@ -407,7 +400,8 @@ def package_release_view(request: HttpRequest, pk: int) -> HttpResponse:
         link = access_package_release(run=run, actor=_viewer(request))
     except GardeError as error:
         return _detail(request, run, status=error.status, action_error=error.message)
-    package = AccessPackage.objects.get(run=run)
+    package = run_package(run)
+    assert package is not None  # noqa: S101 - release succeeded, so the package exists
     expires = timezone.localtime(package.expires_at)
     if run.request is not None and run.request.requester_email:
         messages.success(
@@ -485,12 +479,7 @@ def receipt_send_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_404(request, pk)
-    raw = request.POST.get("notification", "")
-    notification = (
-        RecipientNotification.objects.filter(run=run, pk=int(raw)).first()
-        if raw.isdigit()
-        else None
-    )
+    notification = notification_get_for_run(run=run, pk_text=request.POST.get("notification", ""))
     if notification is None:
         return _detail(request, run, status=400, action_error=_("Tâche de notification inconnue."))
     form = NotificationCloseForm(request.POST, prefix=f"n{notification.pk}")
