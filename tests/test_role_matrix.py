@@ -4,7 +4,9 @@ view declares what the table says and that requests by every role get the answer
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -148,6 +150,14 @@ SAMPLE_KWARGS = {
     "policy_id": 999999,
     "keep_id": 999999,
 }
+
+
+# Apps keep their own rows in tests/<app>/roles.py (EXPECTED and SAMPLE_KWARGS), so that work on
+# one app does not edit this shared table.
+for _module in sorted(Path(__file__).parent.glob("*/roles.py")):
+    _rows = importlib.import_module(f"tests.{_module.parent.name}.roles")
+    EXPECTED.update(_rows.EXPECTED)
+    SAMPLE_KWARGS.update(_rows.SAMPLE_KWARGS)
 
 
 def _walk(

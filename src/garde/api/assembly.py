@@ -10,9 +10,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from garde.accounts.api import router as accounts_router
+from garde.breaches.api import router as breaches_router
+from garde.careers.api import router as careers_router
 from garde.connlogs.api import router as connlogs_router
 from garde.consent.api import router as consent_router
+from garde.consent.stats_api import router as stats_router
 from garde.core.api import router as core_router
+from garde.marketing.api import router as marketing_router
 from garde.core.errors import GardeError
 from garde.register.api import router as register_router
 from garde.requests.api import router as requests_router
@@ -78,3 +82,7 @@ api.add_router("/", requests_router)
 api.add_router("/", register_router)
 api.add_router("/", connlogs_router)
 api.add_router("/", consent_router)
+api.add_router("/", stats_router)
+api.add_router("/", marketing_router)
+api.add_router("/", careers_router)
+api.add_router("/", breaches_router)

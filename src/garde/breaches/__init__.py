@@ -1,0 +1,1 @@
+"""Breach register."""

@@ -1,0 +1,1 @@
+"""Careers: job offers and applications."""

@@ -1,0 +1,5 @@
+"""careers API routes, mounted on /api/v1/ by garde.api.assembly."""
+
+from ninja import Router
+
+router = Router(tags=["careers"])

@@ -1,0 +1,6 @@
+"""careers pages (public pages and console), under the language prefix."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "careers"
+urlpatterns: list[URLPattern | URLResolver] = []

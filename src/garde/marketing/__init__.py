@@ -1,0 +1,1 @@
+"""Marketing: contact and callback forms, newsletter, commercial contacts."""

@@ -1,0 +1,6 @@
+"""Rows of the role matrix (tests/test_role_matrix.py) for the consent app's console URLs."""
+
+from __future__ import annotations
+
+EXPECTED: dict[str, str | set[str]] = {}
+SAMPLE_KWARGS: dict[str, object] = {}
