@@ -16,8 +16,8 @@ from garde.connlogs.api import router as connlogs_router
 from garde.consent.api import router as consent_router
 from garde.consent.stats_api import router as stats_router
 from garde.core.api import router as core_router
-from garde.marketing.api import router as marketing_router
 from garde.core.errors import GardeError
+from garde.marketing.api import router as marketing_router
 from garde.register.api import router as register_router
 from garde.requests.api import router as requests_router
 
