@@ -433,3 +433,92 @@ def test_a_line_feed_stream_opening_with_digits_is_not_taken_for_octet_counting(
 
     # then
     assert (parsed(items[0]).service, parsed(items[0]).raw) == ("app", line)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """True once the server has closed ``sock`` (a read gets end of stream or a reset)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_tcp_connection_over_the_cap_is_closed_and_a_freed_slot_is_reused(
+    start_server: StartServer,
+) -> None:
+    # given: two senders hold the two slots
+    server = start_server(max_connections=2)
+    first, second = server.tcp(), server.tcp()
+    first.sendall(octet_frame(RFC5424))
+    second.sendall(octet_frame(RFC3164))
+    server.wait_for(2)
+    # when: a third one connects
+    third = server.tcp()
+    # then: it is closed at once, and the first two still work
+    assert _closed_by_server(third)
+    second.sendall(octet_frame(RFC5424))
+    server.wait_for(3)
+    # when: one sender leaves, a new one takes its slot
+    first.close()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        fourth = server.tcp()
+        fourth.sendall(octet_frame(RFC3164))
+        fourth.settimeout(0.2)
+        try:
+            if fourth.recv(1) == b"":  # the server had not seen the first one leave yet
+                fourth.close()
+                assert time.monotonic() < deadline
+                continue
+        except TimeoutError:
+            break  # still open: accepted
+    # then
+    items = server.wait_for(4)
+    assert [parsed(item).service for item in items] == ["sshd"] * 4
+    second.close()
+    fourth.close()
+
+
+def test_an_idle_tcp_connection_is_closed_and_its_unfinished_frame_reported(
+    start_server: StartServer,
+) -> None:
+    # given
+    server = start_server(idle_seconds=0.3)
+    sock = server.tcp()
+    # when: half a frame, then silence
+    sock.sendall(octet_frame(RFC5424)[:20])
+    # then
+    items = server.wait_for(1)
+    assert reason(items[0]).endswith(": connection closed inside a frame")
+    assert _closed_by_server(sock)
+    sock.close()
+
+
+def test_a_tcp_connection_that_keeps_sending_is_not_idle(start_server: StartServer) -> None:
+    # given
+    server = start_server(idle_seconds=0.5)
+    sock = server.tcp()
+    # when: a message every 0.2 s for over a second
+    for _ in range(6):
+        sock.sendall(octet_frame(RFC3164))
+        time.sleep(0.2)
+    # then: all arrived on the same connection, which is still open
+    assert len(server.wait_for(6)) == 6
+    sock.settimeout(0.1)
+    with pytest.raises(TimeoutError):
+        sock.recv(1)
+    sock.close()
+
+
+@pytest.mark.parametrize(
+    "options", [{"max_connections": 0}, {"idle_seconds": 0}], ids=["no-slot", "no-idle-time"]
+)
+def test_serve_refuses_meaningless_bounds(options: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        serve(
+            udp=None,
+            tcp=("127.0.0.1", 0),
+            sink=lambda batch: None,
+            stop=threading.Event(),
+            **options,  # type: ignore[arg-type]
+        )

@@ -14,6 +14,12 @@ resources (a database connection) live. The receiving thread waits while the sin
 pushes back on TCP senders through their socket buffers. A sink that raises is retried with
 backoff until it succeeds or ``stop`` is set: what it had not committed is then dropped and
 logged (syslog has no acknowledgement to withhold).
+
+TCP senders are bounded: at most ``max_connections`` are open at once (one more is accepted and
+closed at once, with a warning, so the sender sees the refusal and retries later rather than
+waiting in the backlog), and a connection silent for ``idle_seconds`` is closed, its unfinished
+frame reported as rejected like any connection that ends mid-frame. Without these, a sender that
+opens connections and never writes would hold one descriptor each until the process runs out.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ _POLL_SECONDS = 0.1  # how soon the receiving thread notices ``stop``
 _MAX_LENGTH_DIGITS = len(str(MAX_MESSAGE)) + 4  # tolerated before the space of an octet count
 _QUEUED_CHUNKS = 256  # chunks of messages between the threads before the receiver waits
 _MAX_BACKOFF_SECONDS = 10.0
+MAX_CONNECTIONS = 256  # open TCP connections at once
+IDLE_SECONDS = 300.0  # a TCP connection silent this long is closed
 
 Item = tuple[int, ParsedLine | LineRejected]
 Sink = Callable[[list[Item]], None]
@@ -62,17 +70,26 @@ def serve(
     batch_size: int = 1000,
     flush_seconds: float = 0.5,
     on_bound: Callable[[Bound], None] | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    idle_seconds: float = IDLE_SECONDS,
 ) -> None:
     """Listen for syslog on ``udp`` and/or ``tcp`` (host, port) until ``stop`` is set, calling
     ``sink`` with batches of at most ``batch_size`` numbered results, at the latest
     ``flush_seconds`` after the first result of a batch arrived. ``on_bound`` hears the bound
-    addresses before the first message. Binding errors (OSError) are raised; nothing that
+    addresses before the first message. ``max_connections`` and ``idle_seconds`` bound the TCP
+    senders (module docstring). Binding errors (OSError) are raised; nothing that
     arrives afterwards is. Returns once every message received has been handed to the sink."""
     if udp is None and tcp is None:
         raise ValueError("nothing to listen on: give udp, tcp or both")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    receiver = _Receiver(udp=udp, tcp=tcp)
+    if max_connections < 1:
+        raise ValueError("max_connections must be at least 1")
+    if idle_seconds <= 0:
+        raise ValueError("idle_seconds must be positive")
+    receiver = _Receiver(
+        udp=udp, tcp=tcp, max_connections=max_connections, idle_seconds=idle_seconds
+    )
     try:
         if on_bound is not None:
             on_bound(receiver.bound)
@@ -156,7 +173,17 @@ def _decode(frame: bytes) -> str:
 class _Receiver:
     """The sockets, their framing, and the numbering; runs in its own thread."""
 
-    def __init__(self, *, udp: Address | None, tcp: Address | None) -> None:
+    def __init__(
+        self,
+        *,
+        udp: Address | None,
+        tcp: Address | None,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        self.max_connections = max_connections
+        self.idle_seconds = idle_seconds
+        self.next_idle_check = time.monotonic()
         self.chunks: queue.Queue[list[Item]] = queue.Queue(maxsize=_QUEUED_CHUNKS)
         self.halt = threading.Event()
         self.failure: BaseException | None = None
@@ -185,6 +212,7 @@ class _Receiver:
         try:
             while not stop.is_set() and not self.halt.is_set():
                 self._poll(_POLL_SECONDS, accept=True)
+                self._close_idle()
             if not self.halt.is_set():
                 # What already waits in the sockets' buffers is read before stopping.
                 self._poll(0, accept=False)
@@ -236,9 +264,36 @@ class _Receiver:
         except OSError:
             logger.warning("TCP accept failed", exc_info=True)
             return
+        if len(self.streams) >= self.max_connections:
+            logger.warning(
+                "refused a syslog TCP connection from %s: %d connections are open already",
+                _peer(peer),
+                len(self.streams),
+            )
+            conn.close()
+            return
         conn.setblocking(False)
         self.streams[conn] = _Stream(_peer(peer))
         self.selector.register(conn, selectors.EVENT_READ)
+
+    def _close_idle(self) -> None:
+        """Close the TCP connections silent for ``idle_seconds`` (checked about once a second);
+        an unfinished frame of theirs is reported as rejected."""
+        now = time.monotonic()
+        if now < self.next_idle_check:
+            return
+        self.next_idle_check = now + min(1.0, self.idle_seconds / 2)
+        idle = [
+            conn
+            for conn, stream in self.streams.items()
+            if now - stream.last_active >= self.idle_seconds
+        ]
+        for conn in idle:
+            stream = self.streams.pop(conn)
+            logger.info("closing an idle syslog TCP connection from %s", stream.peer)
+            self.selector.unregister(conn)
+            conn.close()
+            self._publish(stream.finish())
 
     def _read_stream(self, conn: socket.socket) -> None:
         stream = self.streams[conn]
@@ -248,6 +303,7 @@ class _Receiver:
             return
         except OSError:
             data = b""  # reset by the peer: what was complete is kept, the rest is reported
+        stream.last_active = time.monotonic()
         messages = stream.feed(data) if data else stream.finish()
         self._publish(messages)
         if not data or stream.broken:
@@ -290,6 +346,7 @@ class _Stream:
         self.skip = 0  # octets left of a refused octet-counted frame
         self.discarding = False  # inside a refused line-feed frame
         self.broken = False
+        self.last_active = time.monotonic()
 
     def feed(self, data: bytes) -> list[bytes | str]:
         self.buffer += data

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError
 
 from garde.connlogs.ingest import IngestProgress, ingest_lines, ingest_parsed, parsed_problem
+from garde.connlogs.listener import IDLE_SECONDS, MAX_CONNECTIONS
 from garde.connlogs.parsers import PARSERS, LineRejected, ParsedLine
 
 VERBS: tuple[str, ...] = ("ingest", "listen")
@@ -50,6 +51,19 @@ def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     )
     listen.add_argument("--udp", type=host_port, metavar="HOST:PORT")
     listen.add_argument("--tcp", type=host_port, metavar="HOST:PORT")
+    listen.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help=f"open TCP connections at once; more are closed (default {MAX_CONNECTIONS})",
+    )
+    listen.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_SECONDS,
+        metavar="SECONDS",
+        help=f"close a TCP connection silent this long (default {IDLE_SECONDS:g})",
+    )
 
 
 def _lines(handle: TextIO) -> Iterator[str]:
@@ -125,4 +139,13 @@ def _listen(command: BaseCommand, options: dict[str, Any]) -> None:
         if result.accepted:
             command.stdout.write(f"committed seq {result.first_seq}..{result.last_seq}")
 
-    serve(udp=options["udp"], tcp=options["tcp"], sink=sink, stop=stop)
+    if options["max_connections"] < 1 or options["idle_timeout"] <= 0:
+        raise CommandError("--max-connections must be at least 1 and --idle-timeout positive")
+    serve(
+        udp=options["udp"],
+        tcp=options["tcp"],
+        sink=sink,
+        stop=stop,
+        max_connections=options["max_connections"],
+        idle_seconds=options["idle_timeout"],
+    )
