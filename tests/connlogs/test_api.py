@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from garde.accounts.models import Organisation, User
 from garde.api.choices import ApiScope
-from garde.api.services import api_key_issue
+from garde.api.models import ApiKey
+from garde.api.services import api_key_issue, service_account_key_issue
 from garde.connlogs.models import Entry, Segment
 from garde.core.models import AuditEvent
 from tests.accounts.factories import UserFactory
+from tests.conftest import log_in
 from tests.connlogs.test_query import entries_add, event
 
 pytestmark = pytest.mark.django_db(databases=["default", "connlogs"])
@@ -288,3 +291,60 @@ def test_a_query_without_the_read_scope_is_refused_with_403(
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "insufficient_scope"
     assert not AuditEvent.objects.filter(action="connlogs.queried").exists()
+
+
+# --- keys that read: issued by administrators only ---
+
+
+def test_a_key_issued_by_a_sysadmin_in_the_console_reads_the_logs(
+    client: Client, make_user: Callable[..., User], operator: Organisation
+) -> None:
+    # given: an administrator issues a read key from the console
+    entries_add(event(account="alice", ip="10.1.2.3"))
+    administrator = make_user("sysadmin", email="root@inherent.example")
+    log_in(client, administrator)
+    created = client.post(
+        reverse("api:console_keys"), {"name": "SIEM", "scopes": [ApiScope.CONNLOGS_READ]}
+    )
+    secret = created.context["issued"]
+    client.logout()
+    # when
+    response = client.get(URL, {"reason": "Enquête incident 42"}, **bearer(secret))
+    # then
+    assert response.status_code == 200
+    assert response.json()["total"] == 1
+    key = ApiKey.objects.get(name="SIEM")
+    assert key.service_account is not None
+    grant = AuditEvent.objects.get(
+        action="accounts.role_granted", object_id=str(key.service_account.pk)
+    )
+    assert (grant.actor, grant.details) == (administrator, {"role": "sysadmin"})
+
+
+def test_the_dpo_cannot_issue_a_key_that_reads_the_logs(
+    client: Client, make_user: Callable[..., User], operator: Organisation
+) -> None:
+    # given
+    log_in(client, make_user("dpo", email="dpo2@inherent.example"))
+    users_before = User.objects.count()
+    # when
+    response = client.post(
+        reverse("api:console_keys"), {"name": "Export", "scopes": [ApiScope.CONNLOGS_READ]}
+    )
+    # then
+    assert response.status_code == 400
+    assert "administrateur système" in response.content.decode()
+    assert not ApiKey.objects.filter(name="Export").exists()
+    assert User.objects.count() == users_before
+
+
+def test_a_write_only_key_gets_no_role(
+    make_user: Callable[..., User], operator: Organisation
+) -> None:
+    # when
+    key, _secret = service_account_key_issue(
+        name="collector", scopes=[ApiScope.CONNLOGS_WRITE], actor=make_user("dpo")
+    )
+    # then
+    assert key.service_account is not None
+    assert not key.service_account.memberships.exists()

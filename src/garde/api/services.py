@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from garde.accounts.models import Organisation, User
 from garde.api.choices import ApiScope
+from garde.api.errors import ApiScopeError
 from garde.api.models import ApiKey
 from garde.core.errors import GardeError
 from garde.core.services import audit_record
@@ -115,9 +116,26 @@ def api_key_use_record(*, key: ApiKey, request: HttpRequest, scope: str | None) 
 @transaction.atomic
 def service_account_key_issue(*, name: str, scopes: list[str], actor: User) -> tuple[ApiKey, str]:
     """An operator key, tied to a new service account (a non-personal user that cannot log in)
-    so that its calls have an actor in the audit trail."""
-    from garde.accounts.selectors import operator_get
+    so that its calls have an actor in the audit trail.
 
+    Reading connection logs is for the operator's administrators only (the policy's "accès
+    restreint à nos Administrateurs"): a key with ``connlogs:read`` is issued only by a user
+    holding the ``sysadmin`` role, and its service account is given that role (audited as any
+    role grant), which the connection-log API checks on every query. Anyone else asking for
+    that scope gets ``ApiScopeError`` and nothing is created."""
+    from garde.accounts.selectors import operator_get, user_roles
+    from garde.accounts.services import membership_add
+    from garde.core.roles import Role
+
+    reads_connlogs = ApiScope.CONNLOGS_READ in scopes
+    if reads_connlogs and Role.SYSADMIN not in user_roles(actor):
+        raise ApiScopeError(
+            _(
+                "Seul un administrateur système peut émettre une clé qui lit les journaux de "
+                "connexion."
+            ),
+            field="scopes",
+        )
     operator = operator_get()
     account = User(
         email=f"svc-{secrets.token_hex(6)}@service.invalid",
@@ -129,6 +147,8 @@ def service_account_key_issue(*, name: str, scopes: list[str], actor: User) -> t
     audit_record(
         action="accounts.service_account_created", actor=actor, obj=account, organisation=operator
     )
+    if reads_connlogs:
+        membership_add(user=account, organisation=operator, role=Role.SYSADMIN, actor=actor)
     return api_key_issue(
         organisation=operator, name=name, scopes=scopes, actor=actor, service_account=account
     )
