@@ -3,14 +3,16 @@
 docs/benchmarks.md.
 
     GARDE_DATA_DIR=/tmp/bench python bench/connlogs_ingest.py [--lines 2000000] [--postgres URL]
-    ... --verify-only [--reuse DIR | --postgres URL]
+    ... --verify-only [--reuse DIR | --postgres URL] [--compare]
 
 Generates JSONL lines, times the full ingest (parse, validate, hash, tree, commit) into a fresh
 connection-log store, inserts the same rows into a plain SQLite table with ``executemany`` and
 no hashing (same columns and indexes), prints both rates and the ratio, then times ``verify``.
 The work directory is printed; ``--verify-only`` times ``verify`` alone on the store a previous
 run left there (``--reuse DIR``) or in the PostgreSQL database. The load average is printed with
-the figures: the rates depend on what else the machine runs.
+the figures: the rates depend on what else the machine runs, so the CPU time of this process
+(all its threads) is printed too. ``--compare`` times verify a second time with the native
+extension switched off (GARDE_NATIVE_VERIFY=0: the pure-Python path).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="postgres://... of an empty connlogs database")
     parser.add_argument("--verify-only", action="store_true", help="time verify on a filled store")
     parser.add_argument("--reuse", type=Path, help="work directory of a previous run (SQLite)")
+    parser.add_argument("--compare", action="store_true", help="also time the pure-Python path")
     args = parser.parse_args()
     work = args.reuse or Path(tempfile.mkdtemp(prefix="connlogs-bench-"))
     print(f"work directory: {work}", file=sys.stderr)
@@ -73,6 +76,9 @@ def main() -> None:
     call_command("migrate", database="connlogs", verbosity=0)
     if args.verify_only:
         _verify_timed(postgres=bool(args.postgres))
+        if args.compare:
+            os.environ["GARDE_NATIVE_VERIFY"] = "0"
+            _verify_timed(postgres=bool(args.postgres))
         return
     data = lines(args.lines)
     print(f"{len(data)} lines generated", file=sys.stderr)
@@ -133,17 +139,22 @@ def main() -> None:
 
 def _verify_timed(*, postgres: bool) -> None:
     from garde.connlogs.verify import verify
+    from garde.connlogs.verify_native import available
 
+    native = available() and os.environ.get("GARDE_NATIVE_VERIFY", "1") != "0"
     load = os.getloadavg()[0]
+    cpu = time.process_time()
     start = time.perf_counter()
     checked = verify()
     verify_s = time.perf_counter() - start
+    cpu_s = time.process_time() - cpu
     assert checked.ok, checked.problems[:3]
     print(
-        f"verify ({'postgresql' if postgres else 'sqlite'}, {os.cpu_count()} CPUs, load "
+        f"verify ({'postgresql' if postgres else 'sqlite'}, "
+        f"{'native' if native else 'pure Python'}, {os.cpu_count()} CPUs, load "
         f"{load:.1f} before, {os.getloadavg()[0]:.1f} after): "
         f"{checked.entries_checked / verify_s:,.0f} entries/s "
-        f"({checked.entries_checked} in {verify_s:.1f} s)"
+        f"({checked.entries_checked} in {verify_s:.2f} s; this process used {cpu_s:.2f} s CPU)"
     )
 
 

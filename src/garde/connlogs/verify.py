@@ -16,6 +16,7 @@ reference encoding row by row wherever anything is off, so the problems named ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,6 +36,7 @@ from garde.connlogs.merkle import (
 from garde.connlogs.models import Entry, PurgeRecord, Segment, SignedHead
 from garde.connlogs.purge import purge_record_check
 from garde.connlogs.verify_fast import segment_leaves_check
+from garde.connlogs.verify_native import tree_check
 from garde.core.signing import public_key
 
 
@@ -216,24 +218,14 @@ def _segment_verify(
         return
     if record is not None:
         problems.append(Problem(day, None, "a purge record exists but the segment is not purged"))
-    leaves, first = _check_entries(segment, vendor, report)
-    if first is not None:
-        problems.append(first)
-    if len(leaves) != segment.size and first is None:
-        seq = (segment.first_seq or previous_last_seq + 1) + min(len(leaves), segment.size)
-        what = "missing" if len(leaves) < segment.size else "not in the signed tree"
-        problems.append(Problem(day, seq, f"entry {seq} is {what} (segment size {segment.size})"))
-    builder = TreeBuilder()
-    done = 0
+    count, root_at = _entries_and_roots(segment, heads, previous_last_seq, vendor, report)
     for head in sorted(heads, key=lambda h: h.size):
-        if head.size > len(leaves):
+        if head.size > count:
             problems.append(
                 Problem(day, None, f"signed head of size {head.size}: entries are missing")
             )
             continue
-        builder.extend(leaves[done : head.size])
-        done = head.size
-        if builder.root().hex() != head.root:
+        if root_at(head.size).hex() != head.root:
             problems.append(
                 Problem(
                     day,
@@ -244,10 +236,58 @@ def _segment_verify(
                 )
             )
             break
-    if segment.root and len(leaves) >= segment.size:
-        builder.extend(leaves[done : segment.size])
-        if builder.root().hex() != segment.root:
-            problems.append(Problem(day, None, "segment root does not match its entries"))
+    if segment.root and count >= segment.size and root_at(segment.size).hex() != segment.root:
+        problems.append(Problem(day, None, "segment root does not match its entries"))
+
+
+class _LeafRoots:
+    """Roots of the first n of ``leaves`` for growing n, from one incremental builder (a
+    smaller n than asked before gives the root asked before, as the tree is never shrunk)."""
+
+    def __init__(self, leaves: list[bytes]) -> None:
+        self.leaves = leaves
+        self.builder = TreeBuilder()
+        self.done = 0
+
+    def __call__(self, size: int) -> bytes:
+        self.builder.extend(self.leaves[self.done : size])
+        self.done = max(self.done, size)
+        return self.builder.root()
+
+
+def _entries_and_roots(
+    segment: Segment,
+    heads: list[SignedHead],
+    previous_last_seq: int,
+    vendor: str,
+    report: VerifyReport,
+) -> tuple[int, Callable[[int], bytes]]:
+    """The number of the segment's rows that are leaves, and the tree root at a given size;
+    the first entry-level problem goes into ``report``. The native path (verify_native) when
+    it vouches for every row, else the Python one, which names the problem."""
+    sizes = [h.size for h in heads if h.size <= segment.size] + [segment.size]
+    native = tree_check(
+        day=segment.day,
+        first_seq=segment.first_seq or 1,
+        last_seq=segment.last_seq,
+        size=segment.size,
+        vendor=vendor,
+        sizes=sizes,
+    )
+    if native is not None and native.first_bad is None:
+        report.entries_checked += segment.size
+        return segment.size, native.roots.__getitem__
+    day = segment.day
+    leaves, first = _check_entries(segment, vendor, report)
+    if first is not None:
+        report.problems.append(first)
+    if len(leaves) != segment.size and first is None:
+        seq = (segment.first_seq or previous_last_seq + 1) + min(len(leaves), segment.size)
+        what = "missing" if len(leaves) < segment.size else "not in the signed tree"
+        report.problems.append(
+            Problem(day, seq, f"entry {seq} is {what} (segment size {segment.size})")
+        )
+    return len(leaves), _LeafRoots(leaves)
 
 
 def _first_seq_after(segment: Segment, heads: list[SignedHead], failed: SignedHead) -> int:
