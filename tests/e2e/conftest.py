@@ -5,12 +5,15 @@ skipped when it is missing (``.ci/install-browser-tools.sh`` installs it)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from garde.consent.own_site import OWN_CONFIG
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,12 +29,17 @@ CHROMIUM_ARGS = [
 LOCALE = "fr-FR"
 TIMEOUT_MS = 10_000
 
+# Tests that study a visitor's first choice start with no stored choice (see ``browser``).
+FRESH_VISITOR_FIXTURES = frozenset({"fresh_visitor", "demo_site"})
+REFUSAL_VISITOR = "e2eRefusedEverything0000"
+
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
+    from pytest_django.live_server_helper import LiveServer
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     """One Chromium per test module. Module scope, not session: while Playwright runs, its event
     loop is the running loop of the main thread, so Django would refuse ORM calls from the tests
     themselves (loading the demo data, reading a TOTP secret) unless DJANGO_ALLOW_ASYNC_UNSAFE is
@@ -56,6 +64,46 @@ def browser() -> Iterator[Browser]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def own_site_refusal_cookie(url: str, version: int = 1) -> dict[str, Any]:
+    """The cookie garde-consent.js stores when a visitor refuses everything on Garde's own
+    pages (site ``garde``), in its format ``v<version>.<visitor>.<epoch>.<purpose>:0,...``."""
+    optional = [p["key"] for p in OWN_CONFIG["purposes"] if not p["required"]]
+    choices = ",".join(f"{key}:0" for key in optional)
+    value = f"v{version}.{REFUSAL_VISITOR}.{int(time.time())}.{choices}"
+    return {"name": OWN_CONFIG["cookie_name"], "value": value, "url": url}
+
+
+class RefusingBrowser:
+    """The module's Chromium, except that each new context carries a stored refusal of Garde's
+    own banner: the pages' other tests see them as a returning visitor would, banner closed."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self._browser = browser
+        self._url = url
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        context = self._browser.new_context(**options)
+        context.add_cookies([own_site_refusal_cookie(self._url)])  # type: ignore[list-item]
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def fresh_visitor() -> None:
+    """Ask for it to get browser contexts without the stored refusal: a first visit."""
+
+
+@pytest.fixture
+def browser(chromium: Browser, request: pytest.FixtureRequest, live_server: LiveServer) -> Browser:
+    """Chromium whose contexts hold a refusal of Garde's own banner, unless the test asks for a
+    fresh visitor (``fresh_visitor``) or sets up the banner's demo site (``demo_site``)."""
+    if FRESH_VISITOR_FIXTURES & set(request.fixturenames):
+        return chromium
+    return cast("Browser", RefusingBrowser(chromium, live_server.url))
 
 
 @pytest.fixture

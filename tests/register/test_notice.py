@@ -80,7 +80,9 @@ def test_r24_french_notice_states_every_period_location_and_recipient_of_the_reg
     periods = {retention_period(r, "fr") for a in activities for r in a["retention_rules"]}
     locations = {s["name_fr"] for a in activities for s in a["storage_locations"]}
     recipients = {r["name_fr"] for a in activities for r in a["recipients"]}
-    assert len(periods) == 13  # twelve from the policy, plus the 30 days of access packages
+    # twelve from the policy, plus the 30 days of access packages and the 25 months of audience
+    # statistics
+    assert len(periods) == 14
     assert len(locations) == StorageLocation.objects.count() == 5
     assert len(recipients) == Recipient.objects.count() == 16
     assert sorted(p for p in periods if p not in page.text) == []

@@ -85,3 +85,6 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} {self.method} v{self.version}"
+
+
+from garde.consent.stats_models import *  # noqa: E402, F403

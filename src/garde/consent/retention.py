@@ -20,3 +20,5 @@ registry.register(
         },
     )
 )
+
+import garde.consent.stats_retention  # noqa: E402, F401 - registers the store consent.page_views

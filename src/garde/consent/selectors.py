@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -49,3 +50,13 @@ def consent_history_for_visitor(*, site: ConsentSite, visitor: str) -> list[Cons
     is random, 22+ characters, and known only to the visitor's browser."""
     records = ConsentRecord.objects.filter(site=site, visitor=visitor)
     return list(records.order_by("recorded_at", "id"))
+
+
+def consent_site_list_for_console() -> QuerySet[ConsentSite]:
+    """Every site for the DPO console, with its number of consent records (one query)."""
+    return ConsentSite.objects.annotate(record_count=Count("records")).defer("draft", "published")
+
+
+def consent_site_get(*, site_key: str) -> ConsentSite | None:
+    """One site, published or not (the console edits drafts)."""
+    return ConsentSite.objects.filter(key=site_key).first()

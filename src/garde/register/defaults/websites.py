@@ -141,6 +141,21 @@ WEBSITE_ACTIVITIES: tuple[ActivitySpec, ...] = (
                 ),
                 not_stated=True,
             ),
+            RuleSpec(
+                key="audience-statistics",
+                description_fr=(
+                    "Statistiques de fréquentation anonymes (pages vues par page et par jour)"
+                ),
+                description_en="Anonymous audience statistics (page views per page and day)",
+                count=25,
+                unit=PeriodUnit.MONTHS,
+                anchor=RetentionAnchor.COLLECTION,
+                store="consent.page_views",
+                legal_reference=(
+                    "CNIL, délibération n° 2020-091 (mesure d'audience exemptée : 25 mois au plus)"
+                ),
+                not_stated=True,
+            ),
         ),
         not_stated=("legal_basis", "recipients", "storage_locations", "security_measures"),
     ),

@@ -43,6 +43,10 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("migrate", database="connlogs", interactive=False, verbosity=0)
+            from garde.consent.own_site import own_site_ensure
+
+            # Garde's own pages carry the cookie banner: their site must exist.
+            own_site_ensure()
         call_command("collectstatic", interactive=False, verbosity=0)
         if options["demo"]:
             call_command("demo")
@@ -89,6 +93,9 @@ def _run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
                 "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
+                # No client address, user agent or referrer: the consent and statistics
+                # endpoints promise that no visitor's IP is kept, and a log is a store too.
+                "access_log_format": '%(t)s "%(r)s" %(s)s %(b)s %(M)sms',
                 "timeout": 60,
                 "graceful_timeout": 20,
                 "forwarded_allow_ips": "127.0.0.1",
