@@ -217,6 +217,9 @@ WHITENOISE_USE_FINDERS = True
 _email = config.email(os.environ.get("GARDE_EMAIL_URL"))
 globals().update(_email)
 DEFAULT_FROM_EMAIL = os.environ.get("GARDE_EMAIL_FROM", "Garde <no-reply@garde.localhost>")
+# The mailto: half of newsletters' List-Unsubscribe (RFC 8058); empty: unsubscribe@ the
+# sender's domain.
+GARDE_NEWSLETTER_UNSUBSCRIBE_ADDRESS = os.environ.get("GARDE_NEWSLETTER_UNSUBSCRIBE_ADDRESS", "")
 
 TASKS = {
     "default": {

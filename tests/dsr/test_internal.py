@@ -423,6 +423,16 @@ def test_internal_is_a_registered_connector_type() -> None:
     assert isinstance(connector_create("internal", "internal:"), InternalConnector)
 
 
+# Garde's built-in datasets (dsr/builtin/*.yml) and how many collections each declares.
+BUILTIN = {
+    "garde_accounts": 4,
+    "garde_careers": 2,
+    "garde_marketing": 2,
+    "garde_marketing_newsletter": 3,
+    "garde_requests": 3,
+}
+
+
 @pytest.mark.django_db
 def test_builtin_sync_creates_the_system_and_imports_every_file_once() -> None:
     # when
@@ -430,17 +440,14 @@ def test_builtin_sync_creates_the_system_and_imports_every_file_once() -> None:
     events = AuditEvent.objects.filter(action="dsr.builtin_synced").count()
     second = builtin_sync()
     # then
-    assert [d.fides_key for d in first] == ["garde_accounts", "garde_requests"]
+    assert [d.fides_key for d in first] == list(BUILTIN)
     assert [d.pk for d in second] == [d.pk for d in first]
     system = DataSystem.objects.get(name=BUILTIN_SYSTEM)
     assert (system.type, system.url) == ("internal", "internal:")
-    assert sorted(system.datasets.values_list("fides_key", flat=True)) == [
-        "garde_accounts",
-        "garde_requests",
-    ]
+    assert sorted(system.datasets.values_list("fides_key", flat=True)) == list(BUILTIN)
     assert events == 1
     assert AuditEvent.objects.filter(action="dsr.builtin_synced").count() == 1
-    assert AuditEvent.objects.filter(action="dsr.dataset_imported").count() == 2
+    assert AuditEvent.objects.filter(action="dsr.dataset_imported").count() == len(BUILTIN)
 
 
 @pytest.mark.django_db
@@ -468,7 +475,7 @@ def test_builtin_files_parse_and_never_declare_a_secret() -> None:
         ):
             stored[spec.fides_key] = spec
     # then
-    assert sorted(stored) == ["garde_accounts", "garde_requests"]
+    assert sorted(stored) == list(BUILTIN)
     user = stored["garde_accounts"].collection("user")
     assert user is not None
     assert [f.name for f in user.fields] == USER_FIELDS
@@ -484,10 +491,10 @@ def test_cli_dataset_builtin_syncs_and_lists_the_datasets() -> None:
     # when
     call_command("dsr", "dataset", "builtin", stdout=out)
     # then
-    assert out.getvalue() == (
-        "system garde (internal)\ngarde_accounts (4 collections)\ngarde_requests (3 collections)\n"
+    assert out.getvalue() == "system garde (internal)\n" + "".join(
+        f"{key} ({count} collections)\n" for key, count in BUILTIN.items()
     )
-    assert Dataset.objects.filter(system__name=BUILTIN_SYSTEM).count() == 2
+    assert Dataset.objects.filter(system__name=BUILTIN_SYSTEM).count() == len(BUILTIN)
 
 
 @pytest.mark.django_db
@@ -500,5 +507,5 @@ def test_garde_demo_loads_the_builtin_system() -> None:
     lines = demo_load()
     # then
     assert "garde.dsr.builtin.demo_load" in DEMO_LOADERS
-    assert lines == ["dsr: built-in system 'garde' with datasets garde_accounts, garde_requests"]
+    assert lines == [f"dsr: built-in system 'garde' with datasets {', '.join(BUILTIN)}"]
     assert DataSystem.objects.filter(name=BUILTIN_SYSTEM, type="internal").count() == 1

@@ -24,9 +24,7 @@ pytestmark = pytest.mark.django_db
 def published(make_user: Callable[..., User], event_at: Callable[..., AuditEvent]) -> User:
     """A register with an enforced rule and one without a handler; two expired events, one of
     them held. Returns the held person."""
-    register_publish(
-        retention_rule(), retention_rule("contact-forms", store="marketing.contact_requests")
-    )
+    register_publish(retention_rule(), retention_rule("contact-forms", store="billing.invoices"))
     person = make_user("member")
     legal_hold_place(
         actor=make_user("dpo"), user=person, reason="Litige", legal_basis=HoldBasis.LITIGATION
@@ -55,8 +53,7 @@ def test_run_dry_run_prints_what_it_would_erase_and_erases_nothing(
     assert lines[2].endswith("(litigation): 1 - Litige")
     assert lines[3].startswith("    sha256 of erased ids: ")
     assert lines[4] == (
-        "  contact-forms [marketing.contact_requests] "
-        "not enforced: no handler for marketing.contact_requests"
+        "  contact-forms [billing.invoices] not enforced: no handler for billing.invoices"
     )
     assert surviving(expired) == {expired.pk}
 

@@ -30,9 +30,7 @@ def test_the_page_shows_rules_with_their_enforcement_holds_and_sweeps(
     dpo_client: Client, make_user: Callable[..., User], event_at: Callable[..., AuditEvent]
 ) -> None:
     # given
-    register_publish(
-        retention_rule(), retention_rule("contact-forms", store="marketing.contact_requests")
-    )
+    register_publish(retention_rule(), retention_rule("contact-forms", store="billing.invoices"))
     legal_hold_place(
         actor=make_user("dpo"),
         email="held@acme.example",
@@ -50,14 +48,12 @@ def test_the_page_shows_rules_with_their_enforcement_holds_and_sweeps(
         "enforced",
         1,
     )
-    assert rules["contact-forms"].plan.note == (
-        "not enforced: no handler for marketing.contact_requests"
-    )
+    assert rules["contact-forms"].plan.note == ("not enforced: no handler for billing.invoices")
     assert [hold.email for hold in response.context["holds"]] == ["held@acme.example"]
     assert response.context["page"].paginator.count == 1
     html = response.content.decode()
     assert "Litige Dupont" in html
-    assert "not enforced: no handler for marketing.contact_requests" in html
+    assert "not enforced: no handler for billing.invoices" in html
 
 
 def test_the_page_query_count_does_not_grow(

@@ -231,7 +231,7 @@ def test_every_published_rule_is_logged_with_how_it_was_enforced(event_at: Event
     # given: a rule with a handler, one without, one the store cannot date, one event-driven
     register_publish(
         retention_rule(),
-        retention_rule("contact-forms", store="marketing.contact_requests", anchor="collection"),
+        retention_rule("contact-forms", store="billing.invoices", anchor="collection"),
         retention_rule("audit-by-collection", anchor="collection"),
         retention_rule(
             "newsletter",
@@ -248,7 +248,7 @@ def test_every_published_rule_is_logged_with_how_it_was_enforced(event_at: Event
         (
             "contact-forms",
             "not_enforced",
-            "not enforced: no handler for marketing.contact_requests",
+            "not enforced: no handler for billing.invoices",
         ),
         (
             "audit-by-collection",

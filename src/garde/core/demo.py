@@ -12,6 +12,8 @@ DEMO_LOADERS: list[str] = [
     "garde.register.defaults.demo_load",
     "garde.dsr.builtin.demo_load",
     "garde.consent.demo.demo_load",
+    "garde.careers.demo.careers_demo",
+    "garde.consent.own_site.demo_load",
 ]
 
 

@@ -98,6 +98,7 @@ SERVICE_ACTIVITIES: tuple[ActivitySpec, ...] = (
                 count=3,
                 unit=PeriodUnit.YEARS,
                 anchor=RetentionAnchor.LAST_CONTACT,
+                store="marketing.commercial_contacts",
                 legal_reference="CNIL, référentiel « gestion des activités commerciales » (2021)",
                 not_stated=True,
             ),
