@@ -77,9 +77,16 @@ def test_periodic_jobs_are_enqueued_once_per_interval() -> None:
         "connlogs.heads",
         "requests.reminders",
         "requests.housekeeping",
+        "marketing.newsletter",
+        "breaches.reminders",
     ]
     assert first == everything
     assert again == []
-    assert next_hour == ["connlogs.heads", "requests.reminders"]
+    assert next_hour == [
+        "connlogs.heads",
+        "requests.reminders",
+        "marketing.newsletter",
+        "breaches.reminders",
+    ]
     assert next_day == everything
-    assert PeriodicJobRun.objects.count() == 4
+    assert PeriodicJobRun.objects.count() == 6

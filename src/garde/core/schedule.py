@@ -28,6 +28,18 @@ PERIODIC_JOBS: list[tuple[str, timedelta, str]] = [
         timedelta(hours=6),
         "garde.requests.tasks.requests_housekeeping_task",
     ),
+    # Unconfirmed newsletter sign-ups (7 days) and stalled mailings.
+    (
+        "marketing.newsletter",
+        timedelta(hours=1),
+        "garde.marketing.newsletter_tasks.newsletter_housekeeping_task",
+    ),
+    # Breach notification clock: a reminder near the deadline and one when it has passed.
+    (
+        "breaches.reminders",
+        timedelta(hours=1),
+        "garde.breaches.tasks.breaches_send_reminders_task",
+    ),
 ]
 
 

@@ -6,6 +6,10 @@ same time; a connector needs no locking of its own.
 
 Rows are plain dicts keyed by the collection's top-level field names: a connector reads only
 the columns the dataset names, never ``SELECT *``.
+
+:meth:`Connector.contact_values` is the one read that is not from an identity: it lists the
+distinct addresses held in one contact field of a collection (the people to tell of a breach,
+``garde.dsr.people``), page by page, reading that column only.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import abc
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from garde.dsr.spec import CollectionSpec
+from garde.dsr.spec import CollectionSpec, FieldSpec
 
 Row = dict[str, Any]
 PrimaryKey = Mapping[str, object]  # column name -> value; several entries for a composite key
@@ -73,6 +77,18 @@ class Connector(abc.ABC):
     def delete(self, collection: CollectionSpec, *, primary_keys: Sequence[PrimaryKey]) -> int:
         """Delete the rows named by ``primary_keys``, in one transaction; return how many."""
 
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        """One page of a keyset scan: the distinct non-null values of the contact field
+        ``field`` (see :func:`contact_kind`), in the backend's order, strictly after ``after``
+        (the last value of the previous page; None for the first), at most ``limit``. Reads
+        that one column and nothing else. A backend that cannot list a collection refuses
+        with a :class:`ConnectorError` that says why."""
+        raise ConnectorError(
+            f"the {self.system_type} connector cannot list the people of a collection"
+        )
+
     def close(self) -> None:  # noqa: B027 - optional hook: connectors without state need nothing
         """Release the connection; the connector reconnects if used again."""
 
@@ -108,6 +124,46 @@ def check_primary_keys(collection: CollectionSpec, primary_keys: Sequence[Primar
         if sorted(key) != columns:
             raise ConnectorError("every primary key must name the same columns")
     return columns
+
+
+# Contact kind -> (fideslang data category, fides identity type) that mark a field holding it.
+CONTACT_KINDS: Mapping[str, tuple[str, str]] = {
+    "email": ("user.contact.email", "email"),
+    "phone": ("user.contact.phone_number", "phone_number"),
+}
+
+
+def _within(category: str, parent: str) -> bool:
+    return category == parent or category.startswith(parent + ".")
+
+
+def contact_kind(spec_field: FieldSpec) -> str | None:
+    """The contact kind a field holds: a data category under ``user.contact.email`` (or
+    ``user.contact.phone_number``), or the fides ``identity`` of that type."""
+    for kind, (category, identity) in CONTACT_KINDS.items():
+        if spec_field.identity == identity or any(
+            _within(c, category) for c in spec_field.data_categories
+        ):
+            return kind
+    return None
+
+
+def check_contact_field(collection: CollectionSpec, name: str) -> None:
+    """Refuse to list a field that is not a declared top-level contact field: a scan reads
+    addresses, never any other column."""
+    spec_field = next((f for f in collection.fields if f.name == name), None)
+    if spec_field is None:
+        raise ConnectorError(f"collection {collection.name!r} declares no top-level field {name!r}")
+    if contact_kind(spec_field) is None:
+        raise ConnectorError(
+            f"collection {collection.name!r}: field {name!r} is not a contact field "
+            "(e-mail or phone category or identity); only contact fields are listed"
+        )
+
+
+def check_page(limit: int) -> None:
+    if limit < 1:
+        raise ConnectorError("a page holds at least one value")
 
 
 def split_by_type(values: Sequence[object]) -> list[list[object]]:

@@ -449,6 +449,16 @@ class HttpConnector(Connector):
                 done += 1
         return done
 
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        """Refused: a dataset declares endpoints that look records up by a value, none that
+        lists every record, and an API offers no ordered, distinct listing to page through."""
+        raise ConnectorError(
+            f"collection {collection.name!r}: an HTTP API cannot list its people (its endpoints "
+            "look records up by a value); find them in another system or import them as a list"
+        )
+
     def mask(
         self,
         collection: CollectionSpec,

@@ -47,6 +47,8 @@ from garde.dsr.connectors.base import (
     PrimaryKey,
     Row,
     check_columns,
+    check_contact_field,
+    check_page,
     check_primary_keys,
     column_names,
     connector_register,
@@ -67,6 +69,9 @@ SECRET_FIELDS: Mapping[str, frozenset[str]] = {
     "requests.request": frozenset({"follow_token_hash"}),
     "requests.attachment": frozenset({"storage_name"}),
     "dsr.accesspackage": frozenset({"token_hash", "storage_name"}),
+    "careers.application": frozenset({"cv_storage_name", "submission_key"}),
+    "marketing.newslettersubscriber": frozenset({"public_id"}),
+    "marketing.commercialcontact": frozenset({"public_id"}),
 }
 # A column whose name ends with one of these words holds a secret (``password_changed_at`` is
 # the time of an event, not a secret).
@@ -83,8 +88,18 @@ def _account_delete(instance: Model) -> None:
 
 
 # erase_with name -> what erases one row through its app's service.
+def _application_erase(instance: Model) -> None:
+    from garde.careers.models import Application
+    from garde.careers.services import application_erase
+
+    if not isinstance(instance, Application):
+        raise ConnectorError("careers.application_erase erases careers.Application rows only")
+    application_erase(application=instance)
+
+
 ERASERS: Mapping[str, Callable[[Model], None]] = {
     "accounts.account_delete": _account_delete,
+    "careers.application_erase": _application_erase,
 }
 
 
@@ -198,6 +213,21 @@ class InternalConnector(Connector):
                 .order_by()
                 .values(*columns)
             )
+
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        model = internal_model(collection)
+        check_contact_field(collection, field)
+        check_model_fields(model, collection)
+        check_page(limit)
+        alias = router.db_for_read(model)
+        rows = model._default_manager.using(alias).filter(**{f"{field}__isnull": False})
+        if after is not None:
+            rows = rows.filter(**{f"{field}__gt": after})
+        self.statements_executed += 1
+        with self._database(alias):
+            return list(rows.order_by(field).values_list(field, flat=True).distinct()[:limit])
 
     def _rows(
         self, collection: CollectionSpec, primary_keys: Sequence[PrimaryKey]

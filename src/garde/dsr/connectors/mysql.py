@@ -31,6 +31,8 @@ from garde.dsr.connectors.base import (
     PrimaryKey,
     Row,
     check_columns,
+    check_contact_field,
+    check_page,
     check_primary_keys,
     column_names,
     connector_register,
@@ -170,6 +172,23 @@ class MySQLConnector(Connector):
         )
         rows = self._fetch(statement, parameters)
         return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        check_contact_field(collection, field)
+        check_page(limit)
+        column = mysql_quote(field)
+        where = f"{column} IS NOT NULL"
+        parameters: list[object] = []
+        if after is not None:
+            where += f" AND {column} > %s"
+            parameters.append(after)
+        statement = (
+            f"SELECT DISTINCT {column} FROM {_table(collection)}"  # noqa: S608 - quoted identifiers
+            f" WHERE {where} ORDER BY {column} LIMIT %s"
+        )
+        return [row[0] for row in self._fetch(statement, [*parameters, limit])]
 
     def _key_condition(
         self, collection: CollectionSpec, primary_keys: Sequence[PrimaryKey]

@@ -21,6 +21,8 @@ from garde.dsr.connectors.base import (
     PrimaryKey,
     Row,
     check_columns,
+    check_contact_field,
+    check_page,
     check_primary_keys,
     column_names,
     connector_register,
@@ -98,6 +100,22 @@ class PostgresConnector(Connector):
         )
         rows = self._fetch(statement, parameters)
         return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        check_contact_field(collection, field)
+        check_page(limit)
+        column = sql.Identifier(field)
+        where = sql.SQL("{} IS NOT NULL").format(column)
+        parameters: list[object] = []
+        if after is not None:
+            where = sql.SQL("{} AND {} > %s").format(where, column)
+            parameters.append(after)
+        statement = sql.SQL(
+            "SELECT DISTINCT {column} FROM {table} WHERE {where} ORDER BY {column} LIMIT %s"
+        ).format(column=column, table=_table(collection), where=where)
+        return [row[0] for row in self._fetch(statement, [*parameters, limit])]
 
     def _key_condition(
         self, collection: CollectionSpec, primary_keys: Sequence[PrimaryKey]

@@ -285,6 +285,17 @@ class RedisConnector(Connector):
             )
         return list(dict.fromkeys(layout.key_for(key[columns[0]]) for key in primary_keys))
 
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        """Refused: the connector reads the keys it is given and never ``SCAN``s a keyspace
+        (a scan of a production Redis blocks it and returns keys of every kind)."""
+        raise ConnectorError(
+            f"collection {collection.name!r}: a Redis system cannot list its people (keys are "
+            "read by their identity, never scanned); find them in another system or import "
+            "them as a list"
+        )
+
     def mask(
         self,
         collection: CollectionSpec,

@@ -17,6 +17,8 @@ from garde.dsr.connectors.base import (
     PrimaryKey,
     Row,
     check_columns,
+    check_contact_field,
+    check_page,
     check_primary_keys,
     column_names,
     connector_register,
@@ -86,6 +88,23 @@ class SQLiteConnector(Connector):
         )
         rows = self._execute(statement, parameters).fetchall()
         return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def contact_values(
+        self, collection: CollectionSpec, *, field: str, limit: int, after: object | None = None
+    ) -> list[object]:
+        check_contact_field(collection, field)
+        check_page(limit)
+        column = sqlite_quote(field)
+        where = f"{column} IS NOT NULL"
+        parameters: list[object] = []
+        if after is not None:
+            where += f" AND {column} > ?"
+            parameters.append(after)
+        statement = (
+            f"SELECT DISTINCT {column} FROM {sqlite_quote(collection.name)}"  # noqa: S608 - quoted
+            f" WHERE {where} ORDER BY {column} LIMIT ?"
+        )
+        return [row[0] for row in self._execute(statement, [*parameters, limit]).fetchall()]
 
     def _key_condition(
         self, collection: CollectionSpec, primary_keys: Sequence[PrimaryKey]

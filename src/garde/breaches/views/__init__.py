@@ -1,0 +1,1 @@
+"""Pages of the breach register: the DPO console and the client's notices."""
