@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from garde.api.assembly import api
 from garde.connlogs.urls import public_urlpatterns as connlogs_public_urlpatterns
+from garde.consent.stats_urls import public_urlpatterns as stats_public_urlpatterns
 from garde.consent.urls import public_urlpatterns as consent_public_urlpatterns
 from garde.core.permissions import public
 from garde.web.views import not_found_view
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("", include(connlogs_public_urlpatterns)),
     path("", include(consent_public_urlpatterns)),
+    path("", include(stats_public_urlpatterns)),
     path("", include("garde.consent.demo_urls")),
 ]
 urlpatterns += i18n_patterns(
@@ -24,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("garde.careers.urls")),
     path("", include("garde.connlogs.urls")),
     path("", include("garde.consent.console_urls")),
+    path("", include("garde.consent.stats_urls")),
     path("", include("garde.dsr.urls")),
     path("", include("garde.dsr.console_urls")),
     path("", include("garde.dsr.run_urls")),
