@@ -100,8 +100,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--pages", type=int, default=50, help="distinct paths hit")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="web server worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per web server worker")
     parser.add_argument("--postgres", help="postgres://.../NAME (dropped and created again)")
     args = parser.parse_args()
 
@@ -163,7 +163,7 @@ def main() -> None:
 
     print(
         f"clients={per_proc * args.client_procs} (procs={args.client_procs}) pages={args.pages} "
-        f"gunicorn workers={args.workers} threads={args.threads} seconds={elapsed:.1f}"
+        f"web workers={args.workers} threads={args.threads} seconds={elapsed:.1f}"
     )
     print(f"hits: {ok} ok, {failed} failed, {counted} views counted")
     print(f"hits/s: {ok / elapsed:,.0f}")

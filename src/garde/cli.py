@@ -9,7 +9,7 @@ import os
 import sys
 
 VERBS = {
-    "serve": "apply migrations, then serve the web app (gunicorn) with a background worker",
+    "serve": "apply migrations, then serve the web app (Granian) with a background worker",
     "worker": "run background tasks (Django Tasks, database backend)",
     "migrate": "create or update the database tables (main store and connection-log store)",
     "demo": "load idempotent demo data and print the demo log-ins",

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn in `garde serve`)."""
+"""WSGI entry point (Granian in `garde serve`)."""
 
 import os
 
