@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections, router, transaction
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -360,10 +360,24 @@ def _record_insert(record: ConsentRecord) -> int:
         field.get_db_prep_save(getattr(record, field.attname), connection)
         for field in _RECORD_FIELDS
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return int(row[0])
+    for attempt in (1, 2):
+        # Django's connection health check (a ``SELECT 1`` before the first query of each
+        # request) would double this endpoint's round trips. Instead, a write that fails
+        # because the connection was lost is tried once more on a new connection. Should the
+        # lost connection have committed the row already, the retry stores the same choice
+        # twice, a duplicate the evidence can bear; losing it could not be.
+        connection.health_check_done = True  # type: ignore[attr-defined]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                row = cursor.fetchone()
+        except (InterfaceError, OperationalError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            connection.close()
+        else:
+            return int(row[0])
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 _RECORD_FIELDS = [field for field in ConsentRecord._meta.concrete_fields if not field.primary_key]
