@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from garde.consent.services import VISITOR_RE, consent_record_create
 from garde.core.errors import GardeError
 
 router = Router(tags=["consent"])
+SchemaT = TypeVar("SchemaT", bound=Schema)
 
 BODY_MAX_BYTES = 4096
 CONFIG_MAX_AGE = 300
@@ -84,8 +85,10 @@ def _preflight() -> HttpResponse:
     return response
 
 
-def _read_body(request: HttpRequest) -> ConsentIn:
-    """The body, refused with 413 past 4 KB (before parsing) and with 400 naming the field."""
+def read_json_body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
+    """The body as ``schema``, JSON whatever its content type: refused with 413 past 4 KB
+    (before parsing) and with 400 naming the field. Shared by the consent and statistics
+    endpoints, which answer the operator's other websites the same way."""
     too_large = ConsentBodyTooLargeError(
         _("Le corps de la requête dépasse %(limit)d octets.") % {"limit": BODY_MAX_BYTES},
         field="body",
@@ -110,7 +113,7 @@ def _read_body(request: HttpRequest) -> ConsentIn:
             _("Le corps de la requête doit être un objet JSON."), field="body"
         )
     try:
-        return ConsentIn.model_validate(data)
+        return schema.model_validate(data)
     except PydanticValidationError as error:
         first = error.errors()[0]
         location = first.get("loc") or ("body",)
@@ -148,7 +151,7 @@ def _record_out(record: ConsentRecord) -> dict[str, Any]:
 )
 def record_consent(request: HttpRequest) -> HttpResponse:
     try:
-        body = _read_body(request)
+        body = read_json_body(request, ConsentIn)
         record = consent_record_create(
             site_key=body.site,
             version=body.version,

@@ -13,13 +13,10 @@ import json
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
 
-from garde.consent.api import BODY_MAX_BYTES, CORS_HEADERS
-from garde.consent.errors import ConsentBodyTooLargeError, ConsentInvalidError
+from garde.consent.api import CORS_HEADERS, read_json_body
 from garde.consent.stats_services import stats_hit_record
 from garde.core.errors import GardeError
 
@@ -55,35 +52,7 @@ def _error(error: GardeError) -> HttpResponse:
 def _read_hit(request: HttpRequest) -> StatsHitIn:
     """The body, JSON whatever its content type (``navigator.sendBeacon`` and a CORS-simple
     ``fetch`` send ``text/plain``): 413 past 4 KB before parsing, 400 naming the field."""
-    too_large = ConsentBodyTooLargeError(
-        _("Le corps de la requête dépasse %(limit)d octets.") % {"limit": BODY_MAX_BYTES},
-        field="body",
-    )
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > BODY_MAX_BYTES:
-        raise too_large
-    raw = request.read(BODY_MAX_BYTES + 1)
-    if len(raw) > BODY_MAX_BYTES:
-        raise too_large
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ConsentInvalidError(
-            _("Le corps de la requête doit être un objet JSON en UTF-8."), field="body"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConsentInvalidError(
-            _("Le corps de la requête doit être un objet JSON."), field="body"
-        )
-    try:
-        return StatsHitIn.model_validate(data)
-    except PydanticValidationError as error:
-        first = error.errors()[0]
-        location = first.get("loc") or ("body",)
-        raise ConsentInvalidError(str(first.get("msg", "")), field=str(location[0])) from None
+    return read_json_body(request, StatsHitIn)
 
 
 def _page_origin(request: HttpRequest) -> str | None:

@@ -4,13 +4,10 @@ prefix), and the marketing dashboard with its CSV export (under it)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,7 +20,7 @@ from garde.consent.stats_selectors import (
     stats_site_list,
     stats_top_pages,
 )
-from garde.consent.views import SCRIPT_MAX_AGE
+from garde.consent.views import embedded_script_response
 from garde.core.permissions import public, roles_required
 from garde.core.roles import Role
 
@@ -39,20 +36,7 @@ BAR_GAP = 2
 def stats_script_view(request: HttpRequest) -> HttpResponse:
     """``garde-stats.js``, for ``<script src=... data-site=KEY defer>`` on any of the operator's
     sites. Cached a day, revalidated by ETag; sets no cookie."""
-    found = finders.find(SCRIPT_PATH)
-    if not found or isinstance(found, list):
-        raise Http404(SCRIPT_PATH)
-    content = Path(found).read_bytes()
-    etag = f'"{hashlib.sha256(content).hexdigest()[:16]}"'
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={SCRIPT_MAX_AGE}"
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return embedded_script_response(request, SCRIPT_PATH)
 
 
 @dataclass(frozen=True)

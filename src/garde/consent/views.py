@@ -36,9 +36,15 @@ def gpc_json_view(request: HttpRequest) -> HttpResponse:
 def consent_script_view(request: HttpRequest) -> HttpResponse:
     """``garde-consent.js``, for ``<script src=... data-site=KEY defer>`` on any site. Cached a
     day; the ETag lets browsers revalidate cheaply after a release."""
-    found = finders.find(SCRIPT_PATH)
+    return embedded_script_response(request, SCRIPT_PATH)
+
+
+def embedded_script_response(request: HttpRequest, path: str) -> HttpResponse:
+    """A static script other websites embed (``garde-consent.js``, ``garde-stats.js``): cached a
+    day, revalidated by an ETag of its content, loadable cross-origin, no cookie."""
+    found = finders.find(path)
     if not found or isinstance(found, list):
-        raise Http404(SCRIPT_PATH)
+        raise Http404(path)
     content = Path(found).read_bytes()
     etag = f'"{hashlib.sha256(content).hexdigest()[:16]}"'
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
