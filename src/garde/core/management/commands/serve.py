@@ -51,10 +51,11 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("migrate", database="connlogs", interactive=False, verbosity=0)
-            from garde.consent.own_site import own_site_ensure
+        from garde.consent.own_site import own_site_ensure
 
-            # Garde's own pages carry the cookie banner: their site must exist.
-            own_site_ensure()
+        # Garde's own pages carry the cookie banner: their site must exist (also when the
+        # migrations were applied apart, as on the web nodes of docs/operations.md).
+        own_site_ensure()
         call_command("collectstatic", interactive=False, verbosity=0)
         if options["demo"]:
             call_command("demo")
