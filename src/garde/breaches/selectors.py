@@ -23,6 +23,9 @@ from garde.breaches.models import (
 )
 from garde.core.roles import Role
 from garde.register.choices import ProcessingRole
+from garde.requests.choices import RequestKind
+from garde.requests.models import Request
+from garde.requests.selectors import request_list_for_operator
 
 
 def breach_list_for_staff(*, user: User) -> QuerySet[Breach]:
@@ -156,4 +159,22 @@ def notification_initial_sent(breach: Breach) -> AuthorityNotification | None:
         )
         .order_by("sent_at")
         .first()
+    )
+
+
+def notification_draft_pending(breach: Breach) -> AuthorityNotification | None:
+    """The latest notification to the CNIL drafted and not yet recorded as sent."""
+    return breach.authority_notifications.filter(sent_at__isnull=True).order_by("-pk").first()
+
+
+def notification_get(breach: Breach, *, pk: int) -> AuthorityNotification | None:
+    """One of ``breach``'s notifications to the CNIL (the caller has checked the breach)."""
+    return breach.authority_notifications.filter(pk=pk).first()
+
+
+def breach_report_get(*, user: User, pk: int) -> Request | None:
+    """A breach report of the operator's queue that ``user`` may see, to record in the
+    register."""
+    return (
+        request_list_for_operator(user=user).filter(pk=pk, kind=RequestKind.BREACH_REPORT).first()
     )

@@ -34,9 +34,9 @@ from garde.requests.attachments import (
     ODT,
     PDF,
     CheckedFile,
-    _ContentRefusedError,
-    _write_new,
+    ContentRefusedError,
     detect_file_type,
+    private_file_write,
     safe_name,
 )
 
@@ -109,7 +109,7 @@ def cv_check(*, upload: IO[bytes], name: str | None = None) -> CheckedFile:
         members = _zip_guard(data, display)
     try:
         file_type = detect_file_type(data)
-    except _ContentRefusedError as refused:
+    except ContentRefusedError as refused:
         raise _refused(
             display, _("son contenu est de type « %(found)s »") % {"found": refused.what}
         ) from None
@@ -131,7 +131,7 @@ def cv_store(checked: CheckedFile) -> str:
     ``garde.requests.attachments.atomic_with_files()`` the file goes if the transaction
     fails."""
     storage_name = secrets.token_hex(16)
-    _write_new(_path(storage_name), encrypt_bytes(checked.data))
+    private_file_write(_path(storage_name), encrypt_bytes(checked.data))
     return storage_name
 
 

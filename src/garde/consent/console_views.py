@@ -43,7 +43,11 @@ from garde.consent.console_services import (
     consent_draft_texts_update,
 )
 from garde.consent.models import ConsentSite
-from garde.consent.selectors import consent_site_get, consent_site_list_for_console
+from garde.consent.selectors import (
+    consent_site_get,
+    consent_site_list_for_console,
+    consent_site_versions,
+)
 from garde.core.errors import GardeError
 from garde.core.permissions import roles_required
 from garde.core.roles import Role
@@ -132,9 +136,7 @@ def site_detail_view(request: HttpRequest, consent_site: str) -> HttpResponse:
             "declared": declared,
             "problems": consent_draft_problems(site=site, register=register),
             "changes": consent_draft_diff(site=site),
-            "versions": site.versions.order_by("-version").only(
-                "version", "published_at", "text_version", "lifetime_days", "site_id"
-            ),
+            "versions": consent_site_versions(site=site),
         },
     )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from garde.consent.errors import ConsentSiteNotFoundError
-from garde.consent.models import ConsentRecord, ConsentSite
+from garde.consent.models import ConsentRecord, ConsentSite, ConsentSiteVersion
 
 
 def consent_site_get_published(*, site_key: str) -> ConsentSite:
@@ -60,3 +60,10 @@ def consent_site_list_for_console() -> QuerySet[ConsentSite]:
 def consent_site_get(*, site_key: str) -> ConsentSite | None:
     """One site, published or not (the console edits drafts)."""
     return ConsentSite.objects.filter(key=site_key).first()
+
+
+def consent_site_versions(*, site: ConsentSite) -> QuerySet[ConsentSiteVersion]:
+    """A site's published versions, newest first, without their configurations."""
+    return site.versions.order_by("-version").only(
+        "version", "published_at", "text_version", "lifetime_days", "site_id"
+    )

@@ -157,7 +157,7 @@ _KNOWN_REFUSED = (
 )
 
 
-class _ContentRefusedError(Exception):
+class ContentRefusedError(Exception):
     """The content is recognised but refused; ``what`` says what it is."""
 
     def __init__(self, what: str | Promise) -> None:
@@ -186,15 +186,13 @@ def _zip_type(data: bytes) -> FileType:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             members = {info.filename: info for info in archive.infolist()}
             if any(name.lower().endswith("vbaproject.bin") for name in members):
-                raise _ContentRefusedError(
-                    gettext_lazy("document bureautique contenant des macros")
-                )
+                raise ContentRefusedError(gettext_lazy("document bureautique contenant des macros"))
             mimetype = members.get("mimetype")
             if mimetype is not None and mimetype.file_size <= _SMALL_MEMBER:
                 odf = _ODF_MIMETYPES.get(archive.read(mimetype).strip())
                 if odf is not None:
                     if any(n.startswith(("Basic/", "Scripts/")) for n in members):
-                        raise _ContentRefusedError(
+                        raise ContentRefusedError(
                             gettext_lazy("document bureautique contenant des macros")
                         )
                     return odf
@@ -202,7 +200,7 @@ def _zip_type(data: bytes) -> FileType:
             if content_types is not None and content_types.file_size <= _SMALL_MEMBER:
                 declared = archive.read(content_types)
                 if b"macroEnabled" in declared:
-                    raise _ContentRefusedError(
+                    raise ContentRefusedError(
                         gettext_lazy("document bureautique contenant des macros")
                     )
                 for main_part, file_type in _OOXML_MAIN_PARTS.items():
@@ -217,17 +215,17 @@ def _zip_type(data: bytes) -> FileType:
         EOFError,
         NotImplementedError,
     ) as error:
-        raise _ContentRefusedError(gettext_lazy("archive ZIP illisible")) from error
-    raise _ContentRefusedError(gettext_lazy("archive ZIP"))
+        raise ContentRefusedError(gettext_lazy("archive ZIP illisible")) from error
+    raise ContentRefusedError(gettext_lazy("archive ZIP"))
 
 
 def _ole2_type(data: bytes) -> FileType:
     if _OLE2_MACROS in data:
-        raise _ContentRefusedError(gettext_lazy("document bureautique contenant des macros"))
+        raise ContentRefusedError(gettext_lazy("document bureautique contenant des macros"))
     for stream, file_type in _OLE2_STREAMS:
         if stream in data:
             return file_type
-    raise _ContentRefusedError(
+    raise ContentRefusedError(
         gettext_lazy("conteneur OLE2 qui n'est pas un document Word, Excel ou PowerPoint")
     )
 
@@ -251,7 +249,7 @@ def _is_json(data: bytes) -> bool:
 
 
 def detect_file_type(data: bytes) -> FileType:
-    """The accepted type of ``data``; otherwise raises ``_ContentRefusedError`` saying what
+    """The accepted type of ``data``; otherwise raises ``ContentRefusedError`` saying what
     it is."""
     if data.startswith(b"%PDF-"):
         return PDF
@@ -269,13 +267,13 @@ def detect_file_type(data: bytes) -> FileType:
         return _ole2_type(data)
     if data.startswith(b"#!"):
         # A script is text, but text meant to run: refuse it by its first line.
-        raise _ContentRefusedError(gettext_lazy("script exécutable"))
+        raise ContentRefusedError(gettext_lazy("script exécutable"))
     if _is_plain_text(data):
         return TEXT
     for signature, what in _KNOWN_REFUSED:
         if data.startswith(signature):
-            raise _ContentRefusedError(what)
-    raise _ContentRefusedError(gettext_lazy("type de fichier non reconnu"))
+            raise ContentRefusedError(what)
+    raise ContentRefusedError(gettext_lazy("type de fichier non reconnu"))
 
 
 def safe_name(name: str, file_type: FileType) -> str:
@@ -313,7 +311,7 @@ def attachment_check(*, upload: IO[bytes], name: str | None = None) -> CheckedFi
         )
     try:
         file_type = detect_file_type(data)
-    except _ContentRefusedError as refused:
+    except ContentRefusedError as refused:
         raise AttachmentError(
             _(
                 "Le fichier « %(name)s » est refusé : son contenu est de type « %(found)s ». "
@@ -344,7 +342,10 @@ def _storage_path(storage_name: str) -> Path:
     return Path(settings.PRIVATE_DIR) / STORAGE_SUBDIR / storage_name
 
 
-def _write_new(path: Path, content: bytes) -> None:
+def private_file_write(path: Path, content: bytes) -> None:
+    """Create ``path`` (never overwrite), owner-only, holding ``content``; inside
+    ``atomic_with_files()`` the file is deleted if the transaction fails. Careers' CVs use it
+    too."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -389,7 +390,7 @@ def attachment_add(
     checked = attachment_check(upload=upload)
     storage_name = secrets.token_hex(16)
     path = _storage_path(storage_name)
-    _write_new(path, encrypt_bytes(checked.data))
+    private_file_write(path, encrypt_bytes(checked.data))
     try:
         attachment = Attachment.objects.create(
             request=request,

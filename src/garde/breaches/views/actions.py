@@ -17,6 +17,7 @@ from garde.breaches import clients, decisions, notifications, persons, services
 from garde.breaches import forms as bf
 from garde.breaches.errors import BreachError, BreachStateError
 from garde.breaches.models import Breach
+from garde.breaches.selectors import notification_draft_pending
 
 SAMPLE_SIZE = 20
 
@@ -60,7 +61,7 @@ def _draft(breach: Breach, data: dict[str, Any], user: User, request: HttpReques
 
 
 def _sent(breach: Breach, data: dict[str, Any], user: User, request: HttpRequest) -> None:
-    draft = breach.authority_notifications.filter(sent_at__isnull=True).order_by("-pk").first()
+    draft = notification_draft_pending(breach)
     if draft is None:
         raise BreachStateError(str(_("Rédigez d'abord la notification.")), field="sent_at")
     notifications.breach_notification_record_sent(

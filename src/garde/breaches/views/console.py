@@ -23,6 +23,7 @@ from garde.breaches.selectors import (
     breach_figures,
     breach_get_for_staff,
     breach_list_for_staff,
+    breach_report_get,
     clients_concerned,
 )
 from garde.breaches.services import breach_create, breach_update, facts_from_report
@@ -30,8 +31,6 @@ from garde.breaches.views.actions import ACTIONS, action_forms
 from garde.core.errors import GardeError
 from garde.core.permissions import roles_required
 from garde.core.roles import STAFF_ROLES, Role
-from garde.requests.choices import RequestKind
-from garde.requests.models import Request
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -69,7 +68,7 @@ def console_new_view(request: HttpRequest) -> HttpResponse:
     report = None
     report_id = request.GET.get("report", "")
     if report_id.isdigit():
-        report = Request.objects.filter(pk=int(report_id), kind=RequestKind.BREACH_REPORT).first()
+        report = breach_report_get(user=_viewer(request), pk=int(report_id))
     initial: dict[str, Any] = {"source": BreachSource.STAFF}
     if report is not None:
         initial = {**facts_from_report(report), "source": BreachSource.PORTAL_REPORT}

@@ -13,7 +13,7 @@ from garde.breaches.exports import (
     register_to_csv,
     register_to_pdf,
 )
-from garde.breaches.selectors import breach_get_for_staff, breach_list_for_staff
+from garde.breaches.selectors import breach_get_for_staff, breach_list_for_staff, notification_get
 from garde.core.permissions import roles_required
 from garde.core.roles import Role
 from garde.core.services import audit_record
@@ -57,9 +57,7 @@ def notification_export_view(
         raise Http404
     user: User = request.user  # type: ignore[assignment]
     breach = breach_get_for_staff(user=user, pk=pk)
-    notification = (
-        breach.authority_notifications.filter(pk=notification_id).first() if breach else None
-    )
+    notification = notification_get(breach, pk=notification_id) if breach else None
     if breach is None or notification is None:
         raise Http404
     content = (
